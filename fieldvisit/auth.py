@@ -1,0 +1,115 @@
+"""Signing in and out, the signed-in practitioner, and the idle timeout."""
+import functools
+from datetime import datetime, timezone
+
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from fieldvisit import audit
+from fieldvisit.db import get_db
+from fieldvisit.passwords import check_password
+
+bp = Blueprint("auth", __name__)
+
+
+class SignInForm(FlaskForm):
+    username = StringField("Username", validators=[
+        DataRequired("Enter your username"), Length(max=100, message="Username must be 100 characters or fewer")])
+    password = PasswordField("Password", validators=[
+        DataRequired("Enter your password"), Length(max=200, message="Password must be 200 characters or fewer")])
+
+
+def find_practitioner(db, practitioner_id):
+    rows = list(db.query(
+        "SELECT p.id, p.username, p.display_name, p.role, p.team_id, p.active,"
+        " t.name AS team_name, t.agency_id, a.name AS agency_name"
+        " FROM practitioners p LEFT JOIN teams t ON t.id = p.team_id"
+        " LEFT JOIN agencies a ON a.id = t.agency_id WHERE p.id = ?", [practitioner_id]))
+    return rows[0] if rows and rows[0]["active"] else None
+
+
+@bp.before_app_request
+def load_signed_in_practitioner():
+    """Put the signed-in practitioner in `g`, signing them out after the idle timeout."""
+    g.practitioner = None
+    practitioner_id = session.get("practitioner_id")
+    if practitioner_id is None:
+        return
+    now = datetime.now(timezone.utc).timestamp()
+    idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
+    if now - session.get("last_active", 0) > idle_limit:
+        session.clear()
+        g.signed_out_idle = True
+        return
+    g.practitioner = find_practitioner(get_db(), practitioner_id)
+    if g.practitioner is None:
+        session.clear()
+        return
+    session["last_active"] = now
+
+
+def login_required(view):
+    """Send a signed-out visitor to the sign-in page, coming back here afterwards."""
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if g.practitioner is None:
+            if request.path.startswith("/api/"):
+                return {"error": "signed_out", "message": "Sign in again to send your records."}, 401
+            if getattr(g, "signed_out_idle", False):
+                flash("You were signed out because you had not used Fieldvisit for a while.")
+            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        return view(**kwargs)
+    return wrapped
+
+
+def roles_required(*roles):
+    """Only these roles may use the view; for anyone else it does not exist (404)."""
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(**kwargs):
+            if g.practitioner["role"] not in roles:
+                abort(404)
+            return view(**kwargs)
+        return wrapped
+    return decorator
+
+
+def safe_next(target):
+    """Only follow a `next` that stays on this site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    form = SignInForm()
+    if form.validate_on_submit():
+        db = get_db()
+        row = db.execute(
+            "SELECT id, password_hash, active FROM practitioners WHERE username = ?",
+            [form.username.data.strip()]).fetchone()
+        # An unknown username costs the same hashing work, so timing does not reveal it.
+        password_ok = check_password(row[1] if row else None, form.password.data)
+        if row and row[2] and password_ok:
+            session.clear()
+            session.permanent = True
+            session["practitioner_id"] = row[0]
+            session["last_active"] = datetime.now(timezone.utc).timestamp()
+            audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
+            return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
+        form.username.errors.append("The username or password is not right. Check them and try again.")
+    return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" or not form.errors else 400
+
+
+@bp.post("/sign-out")
+@login_required
+def sign_out():
+    audit.record(get_db(), g.practitioner["id"], "sign_out", "practitioner", g.practitioner["id"], request.path)
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("auth.sign_in", signed_out=1))

@@ -1,0 +1,51 @@
+"""Jinja filters that turn stored codes and ISO times into the words practitioners read."""
+from datetime import date, datetime
+
+from fieldvisit.access import ROLES
+from fieldvisit.children import PLAN_CATEGORIES, PLANS
+from fieldvisit.visits.domain import (AMENDABLE_FIELDS, CHILD_ALONE, CONTAINER_TYPES,
+                                      HOME_CONDITION_HEADINGS, HOME_CONDITION_RATINGS, OUTCOMES,
+                                      PRESENCE, VISIT_TYPES)
+
+
+def long_date(value):
+    """'2026-11-23' -> '23 November 2026' (GOV.UK style)."""
+    if not value:
+        return ""
+    day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{day.day} {day:%B %Y}"
+
+
+def weekday(value):
+    return date.fromisoformat(str(value)[:10]).strftime("%A")
+
+
+def date_time(value):
+    """'2026-11-23T14:05' -> '23 November 2026 at 2:05pm'."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    hour = moment.hour % 12 or 12
+    return f"{long_date(moment.date())} at {hour}:{moment:%M}{'am' if moment.hour < 12 else 'pm'}"
+
+
+def container(code, count=2):
+    label = CONTAINER_TYPES.get(code, code).lower()
+    return label if count == 1 else label + "s"
+
+
+def lookup(table):
+    return lambda code: table.get(code, code)
+
+
+def register(app):
+    filters = {
+        "long_date": long_date, "weekday": weekday, "date_time": date_time, "container": container,
+        "outcome": lookup(OUTCOMES), "visit_type": lookup(VISIT_TYPES), "role": lookup(ROLES),
+        "plan": lookup(PLANS), "plan_category": lookup(PLAN_CATEGORIES),
+        "heading": lookup(HOME_CONDITION_HEADINGS), "rating": lookup(HOME_CONDITION_RATINGS),
+        "presence": lookup(PRESENCE), "child_alone": lookup(CHILD_ALONE),
+        "amendable": lookup(AMENDABLE_FIELDS),
+    }
+    app.jinja_env.filters.update(filters)
+    app.jinja_env.globals["headings"] = HOME_CONDITION_HEADINGS

@@ -1,0 +1,115 @@
+"""The kinds of record a practitioner sends, each applied by the sync engine exactly once.
+
+A record arrives as an item {id, kind, payload, recorded_at}; the payload holds the
+form's fields as posted. The HTML routes and the sync API both hand items to
+`ingest`, so the same form validation and domain functions run for a record made
+online and one replayed from a device's outbox.
+"""
+from werkzeug.datastructures import MultiDict
+
+from fieldvisit import access, audit
+from fieldvisit.visits import domain
+from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, to_amendment, to_visit
+from sync import Rejected, SyncEngine
+
+engine = SyncEngine()
+NOT_YOURS = "You are not assigned to this family, or it does not exist."
+
+
+def form_fields(formdata):
+    """The posted fields an item carries: every field but the CSRF token, as lists."""
+    return {key: formdata.getlist(key) for key in formdata.keys() if key != "csrf_token"}
+
+
+def form_errors(form):
+    """A flat {field name: first message} of a WTForms form, subforms included, in page order."""
+    flat = {}
+
+    def walk(field):
+        if field.type == "FieldList":
+            own = [error for error in field.errors if isinstance(error, str)]
+            if own:
+                flat[field.name] = own[0]
+            for entry in field.entries:
+                walk(entry)
+        elif field.type == "FormField":
+            for sub in field.form:
+                walk(sub)
+        elif field.errors:
+            flat[field.name] = field.errors[0]
+
+    for field in form:
+        walk(field)
+    return flat
+
+
+def household(db, family_id):
+    children = list(db.query(
+        "SELECT * FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]))
+    adults = list(db.query(
+        "SELECT * FROM adults WHERE family_id = ? ORDER BY id", [family_id]))
+    return children, adults
+
+
+def apply_visit(db, item, context):
+    author = context["author"]
+    payload = item["payload"]
+    family_id = payload.get("family_id")
+    if not isinstance(family_id, int) or not access.can_see_family(db, author, family_id):
+        raise Rejected({"family_id": NOT_YOURS})
+    form = VisitRecordForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    visit = to_visit(form, family_id, item.get("recorded_at") or context["received_at"])
+    if visit["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        domain.record_visit(db, visit, author, context["received_at"])
+    except domain.VisitInvalid as invalid:
+        raise Rejected(invalid.errors)
+    audit.record(db, author["id"], "write", "visit", visit["id"], context["route"])
+    return visit["id"]
+
+
+def apply_amendment(db, item, context):
+    author = context["author"]
+    payload = item["payload"]
+    visit_id = payload.get("visit_id")
+    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
+    if row is None or not access.can_see_family(db, author, row[0]):
+        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
+    form = AmendmentForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    amendment = to_amendment(form, visit_id, item.get("recorded_at") or context["received_at"])
+    if amendment["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        domain.amend_visit(db, amendment, author, context["received_at"])
+    except domain.VisitInvalid as invalid:
+        raise Rejected(invalid.errors)
+    audit.record(db, author["id"], "write", "amendment", amendment["id"], context["route"])
+    return amendment["id"]
+
+
+def _pairs(fields):
+    """(name, value) pairs from {name: [values]}; anything else is not a form."""
+    if not isinstance(fields, dict):
+        raise Rejected({"fields": "The record has no form fields."})
+    pairs = []
+    for name, values in fields.items():
+        values = values if isinstance(values, list) else [values]
+        if not all(isinstance(value, str) for value in values):
+            raise Rejected({name: "Every form value must be text."})
+        pairs.extend((name, value) for value in values)
+    return pairs
+
+
+engine.register("visit", apply_visit)
+engine.register("amendment", apply_amendment)
+
+
+def ingest(db, item, author, route, device_id=""):
+    """Apply one item for this practitioner; returns the engine's receipt."""
+    return engine.ingest(db, item, {"author_id": author["id"], "author": author,
+                                    "device_id": device_id, "route": route})

@@ -1,0 +1,72 @@
+"""Today: my visits today and in the next days, with each child's days since last seen."""
+from datetime import date, timedelta
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from fieldvisit import access, audit, settings
+from fieldvisit.auth import login_required
+from fieldvisit.children import children_with_status
+from fieldvisit.db import get_db
+
+bp = Blueprint("today", __name__)
+
+
+def upcoming_visits(db, practitioner, start, days):
+    """Scheduled visits of this practitioner from `start` for `days` days, soonest first."""
+    end = start + timedelta(days=days)
+    return list(db.query(
+        "SELECT s.id, s.family_id, s.visit_type, s.due_at, f.name AS family_name, f.address, f.postcode"
+        " FROM scheduled_visits s JOIN families f ON f.id = s.family_id"
+        " WHERE s.practitioner_id = :me AND s.status = 'scheduled'"
+        " AND s.due_at >= :start AND s.due_at < :end ORDER BY s.due_at",
+        {"me": practitioner["id"], "start": start.isoformat(), "end": end.isoformat()}))
+
+
+def children_of(db, family_ids):
+    if not family_ids:
+        return []
+    placeholders = ", ".join("?" for _ in family_ids)
+    return list(db.query(
+        "SELECT c.*, f.name AS family_name FROM children c JOIN families f ON f.id = c.family_id"
+        f" WHERE c.family_id IN ({placeholders}) ORDER BY c.date_of_birth",
+        list(family_ids)))
+
+
+def overdue_first(children):
+    return sorted(children, key=lambda c: (-c["overdue_working_days"], c["date_of_birth"]))
+
+
+@bp.get("/")
+def home():
+    if g.practitioner is None:
+        return redirect(url_for("auth.sign_in"))
+    if g.practitioner["role"] == "admin":
+        return redirect(url_for("admin.practitioners"))
+    return redirect(url_for("today.today"))
+
+
+@bp.get("/today")
+@login_required
+def today():
+    db = get_db()
+    if g.practitioner["role"] == "admin":
+        return redirect(url_for("admin.practitioners"))
+    partnership = settings.load(db)
+    on = date.today()
+    visits = upcoming_visits(db, g.practitioner, on, partnership["today_days_ahead"])
+    family_ids = access.visible_family_ids(db, g.practitioner)
+    children = children_with_status(db, children_of(db, family_ids), on, partnership)
+    by_family = {}
+    for child in overdue_first(children):
+        by_family.setdefault(child["family_id"], []).append(child)
+    for visit in visits:
+        visit["children"] = by_family.get(visit["family_id"], [])
+        visit["overdue"] = max((c["overdue_working_days"] for c in visit["children"]), default=0)
+        visit["day"] = visit["due_at"][:10]
+    overdue = [c for c in overdue_first(children) if c["overdue_working_days"] > 0]
+    audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in children], request.path)
+    days = {}
+    for visit in sorted(visits, key=lambda v: (v["day"], -v["overdue"], v["due_at"])):
+        days.setdefault(visit["day"], []).append(visit)
+    return render_template("today/today.html", days=days, overdue=overdue,
+                           today=on.isoformat())

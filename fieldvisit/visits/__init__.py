@@ -1,0 +1,1 @@
+"""Visits: scheduled visits, visit records (append-only) and their amendments."""

@@ -1,0 +1,240 @@
+"""The visit record and amendment forms. The same forms validate a post from the page
+and an item replayed from a device's outbox (OFFLINE.md: one path for both)."""
+import uuid
+from datetime import datetime, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
+                     IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from fieldvisit.visits.domain import (AMENDABLE_FIELDS, CHILD_ALONE, CONTAINER_TYPES,
+                                      HOME_CONDITION_HEADINGS, HOME_CONDITION_RATINGS, OUTCOMES,
+                                      VISIT_TYPES)
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+TEXT_LIMIT = 10_000
+# Devices' clocks drift: a visit may be up to this far "in the future" by the server's clock.
+CLOCK_TOLERANCE = timedelta(minutes=10)
+
+
+def valid_record_id(form, field):
+    try:
+        if str(uuid.UUID(field.data)) != field.data.lower():
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ValidationError("This form has lost its record id. Reload the page and try again.")
+
+
+def text(label, required=None):
+    validators = [Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")]
+    if required:
+        validators.insert(0, DataRequired(required))
+    return TextAreaField(label, validators=validators)
+
+
+class ChildSeenForm(Form):
+    child_id = HiddenField()
+    seen = RadioField("Was the child seen?", choices=YES_NO, validators=[InputRequired("Say whether the child was seen")])
+    seen_alone = RadioField("Was the child seen alone?", choices=YES_NO, validators=[Optional()])
+    bedroom_seen = RadioField("Was the child's bedroom seen?", choices=YES_NO, validators=[Optional()])
+    found_alone = BooleanField("This child was found alone or with an unsuitable carer")
+    presentation = text("Presentation")
+    words = text("The child's words")
+    demeanour = text("Demeanour")
+
+    def validate_child_id(self, field):
+        if not (field.data or "").isdigit():
+            raise ValidationError("This form lists a child it does not know. Reload the page and try again.")
+
+    def validate_seen_alone(self, field):
+        if self.seen.data == "yes" and not field.data:
+            raise ValidationError("Say whether the child was seen alone")
+
+    def validate_bedroom_seen(self, field):
+        if self.seen.data == "yes" and not field.data:
+            raise ValidationError("Say whether the child's bedroom was seen")
+
+
+class AdultPresentForm(Form):
+    full_name = StringField("Name or description", validators=[Length(max=200, message="Name must be 200 characters or fewer")])
+    relationship = StringField("Relationship to the children", validators=[Length(max=200, message="Relationship must be 200 characters or fewer")])
+    presence = RadioField("Present?", choices=[("present", "Present"), ("expected_absent", "Expected but absent"),
+                                                ("not_expected", "Not expected")], validators=[Optional()])
+
+    def validate_presence(self, field):
+        if self.full_name.data.strip() and not field.data:
+            raise ValidationError(f"Say whether {self.full_name.data.strip()} was present")
+        if field.data in ("present", "expected_absent") and not self.full_name.data.strip():
+            raise ValidationError("Give a name or a description of the adult (for example, 'unknown man, introduced as a friend')")
+
+
+class HomeConditionForm(Form):
+    rating = RadioField("Rating", choices=list(HOME_CONDITION_RATINGS.items()), validators=[Optional()])
+    note = text("Note")
+
+
+class ContainerForm(Form):
+    count = IntegerField("How many", validators=[Optional(), NumberRange(min=1, max=999, message="Enter a number from 1 to 999")])
+    container_type = SelectField("What", choices=[("", "Choose")] + list(CONTAINER_TYPES.items()), validators=[Optional()])
+    where = StringField("Where in the home", validators=[Length(max=500, message="Where must be 500 characters or fewer")])
+
+    def validate_count(self, field):
+        if (self.container_type.data or self.where.data.strip()) and not field.data:
+            raise ValidationError("Enter how many empty bottles or cans were seen")
+
+    def validate_container_type(self, field):
+        if self.count.data and not field.data:
+            raise ValidationError("Choose what kind of bottles or cans were seen")
+
+
+class HomeConditionsForm(Form):
+    """One rating and note per heading of SAFEGUARDING.md's home conditions."""
+
+
+for _heading in HOME_CONDITION_HEADINGS:
+    setattr(HomeConditionsForm, _heading, FormField(HomeConditionForm))
+
+
+class VisitRecordForm(FlaskForm):
+    record_id = HiddenField(validators=[valid_record_id])
+    scheduled_visit_id = HiddenField()
+    visit_type = RadioField("Type of visit", choices=list(VISIT_TYPES.items()),
+                            validators=[InputRequired("Say whether the visit was planned or unannounced")])
+    visit_date = DateField("Date of visit", validators=[InputRequired("Enter the date of the visit")])
+    visit_time = TimeField("Time of visit", validators=[InputRequired("Enter the time the visit started")])
+    duration_minutes = IntegerField("Length of visit in minutes", validators=[
+        InputRequired("Enter how long the visit lasted, in minutes"),
+        NumberRange(min=1, max=720, message="Enter a length from 1 to 720 minutes")])
+    outcome = RadioField("Outcome", choices=list(OUTCOMES.items()), validators=[InputRequired("Choose the outcome of the visit")])
+    children = FieldList(FormField(ChildSeenForm))
+    adults = FieldList(FormField(AdultPresentForm), min_entries=2)
+    regular_visitors = text("Regular visitors to the home")
+    home_conditions = FormField(HomeConditionsForm)
+    containers = FieldList(FormField(ContainerForm), min_entries=3, max_entries=10)
+    alcohol_smell = RadioField("Was there a smell of alcohol?", choices=YES_NO, default="no")
+    intoxication_observed = RadioField("Did any adult appear intoxicated?", choices=YES_NO, default="no")
+    intoxication_details = text("Who, and what you saw")
+    other_substances = text("Other substances or drug paraphernalia seen")
+    parent_alcohol_account = text("What the parent or carer said about their drinking")
+    child_alone = RadioField("Was any child found alone or left with an unsuitable carer?",
+                             choices=list(CHILD_ALONE.items()), default="no")
+    child_alone_details = text("What you found and what you did")
+    analysis = text("Your analysis")
+    actions = text("Actions")
+    next_visit_due = DateField("Next visit due", validators=[Optional()])
+
+    def validate_visit_date(self, field):
+        if field.data and self.visit_time.data:
+            happened = datetime.combine(field.data, self.visit_time.data)
+            if happened > datetime.now() + CLOCK_TOLERANCE:
+                raise ValidationError("The date and time of the visit must not be in the future")
+
+    def validate_analysis(self, field):
+        if self.outcome.data == "completed" and not field.data.strip():
+            raise ValidationError("Enter your analysis of the visit")
+
+    def validate_child_alone_details(self, field):
+        if self.child_alone.data != "no" and not field.data.strip():
+            raise ValidationError("Describe what you found and what you did")
+
+    def validate_children(self, field):
+        if self.outcome.data and self.outcome.data != "completed":
+            if any(entry.seen.data == "yes" for entry in field):
+                raise ValidationError("A child cannot be seen on a visit that did not go ahead")
+        if self.child_alone.data != "no" and not any(entry.found_alone.data for entry in field):
+            raise ValidationError("Tick which child was found alone or with an unsuitable carer")
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        return self._home_conditions_rated() and valid
+
+    def _home_conditions_rated(self):
+        """A completed visit rates every heading ('Not seen' is an answer)."""
+        if self.outcome.data != "completed":
+            return True
+        rated = True
+        for heading, label in HOME_CONDITION_HEADINGS.items():
+            rating = self.home_conditions[heading].rating
+            if not rating.data:
+                rating.errors = list(rating.errors) + [f"Rate {label.lower()} (choose 'Not seen' if you did not see it)"]
+                rated = False
+        return rated
+
+    def validate_intoxication_details(self, field):
+        if self.intoxication_observed.data == "yes" and not field.data.strip():
+            raise ValidationError("Say who appeared intoxicated and what you saw")
+
+
+def to_visit(form, family_id, recorded_at):
+    """The plain data that `record_visit` stores, from a validated form."""
+    def yes(value):
+        return value == "yes"
+
+    children = []
+    for entry in form.children:
+        seen = yes(entry.seen.data)
+        children.append({
+            "child_id": int(entry.child_id.data),
+            "seen": seen,
+            "seen_alone": seen and yes(entry.seen_alone.data),
+            "bedroom_seen": seen and yes(entry.bedroom_seen.data),
+            "found_alone": bool(entry.found_alone.data),
+            "presentation": entry.presentation.data.strip() if seen else "",
+            "words": entry.words.data.strip() if seen else "",
+            "demeanour": entry.demeanour.data.strip() if seen else "",
+        })
+    completed = form.outcome.data == "completed"
+    return {
+        "id": form.record_id.data.lower(),
+        "family_id": family_id,
+        "scheduled_visit_id": int(form.scheduled_visit_id.data) if (form.scheduled_visit_id.data or "").isdigit() else None,
+        "visit_type": form.visit_type.data,
+        "happened_at": datetime.combine(form.visit_date.data, form.visit_time.data).isoformat(timespec="minutes"),
+        "duration_minutes": form.duration_minutes.data,
+        "outcome": form.outcome.data,
+        "children": children,
+        "adults": [{"name": a.full_name.data.strip(), "relationship": a.relationship.data.strip(),
+                    "presence": a.presence.data}
+                   for a in form.adults if a.presence.data in ("present", "expected_absent")],
+        "regular_visitors": form.regular_visitors.data.strip(),
+        "home_conditions": [{"heading": h, "rating": form.home_conditions[h].rating.data,
+                             "note": form.home_conditions[h].note.data.strip()}
+                            for h in HOME_CONDITION_HEADINGS if completed],
+        "alcohol": {
+            "containers": [{"count": c.count.data, "type": c.container_type.data, "where": c.where.data.strip()}
+                           for c in form.containers if c.count.data],
+            "smell": yes(form.alcohol_smell.data),
+            "intoxication_observed": yes(form.intoxication_observed.data),
+            "intoxication_details": form.intoxication_details.data.strip(),
+            "other_substances": form.other_substances.data.strip(),
+            "parent_account": form.parent_alcohol_account.data.strip(),
+        },
+        "child_alone": form.child_alone.data,
+        "child_alone_details": form.child_alone_details.data.strip(),
+        "analysis": form.analysis.data.strip(),
+        "actions": form.actions.data.strip(),
+        "next_visit_due": form.next_visit_due.data.isoformat() if form.next_visit_due.data else None,
+        "recorded_at": recorded_at,
+    }
+
+
+class AmendmentForm(FlaskForm):
+    record_id = HiddenField(validators=[valid_record_id])
+    field = RadioField("What are you correcting?", choices=list(AMENDABLE_FIELDS.items()),
+                       validators=[InputRequired("Choose what you are correcting")])
+    amended_value = text("The corrected text", required="Enter the corrected text")
+    reason = TextAreaField("Why it needs correcting", validators=[
+        DataRequired("Say why the record needs correcting"),
+        Length(max=2000, message="The reason must be 2,000 characters or fewer")])
+
+
+def to_amendment(form, visit_id, recorded_at):
+    return {
+        "id": form.record_id.data.lower(),
+        "visit_id": visit_id,
+        "field": form.field.data,
+        "amended_value": form.amended_value.data.strip(),
+        "reason": form.reason.data.strip(),
+        "recorded_at": recorded_at,
+    }

@@ -1,0 +1,107 @@
+"""Pages to record a visit, read a visit record, and amend it."""
+import uuid
+from datetime import datetime
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+
+from fieldvisit import access, audit, records
+from fieldvisit.auth import login_required, roles_required
+from fieldvisit.db import get_db
+from fieldvisit.visits import domain
+from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm
+
+bp = Blueprint("visits", __name__)
+RECORDERS = tuple(access.RECORDING_ROLES)
+
+
+def blank_visit_form(db, family_id, children, adults):
+    """A new visit form: a fresh record id, a row per child and per adult of the household."""
+    scheduled = None
+    scheduled_id = request.args.get("scheduled", type=int)
+    if scheduled_id:
+        scheduled = db.execute(
+            "SELECT id, visit_type FROM scheduled_visits WHERE id = ? AND family_id = ? AND status = 'scheduled'",
+            [scheduled_id, family_id]).fetchone()
+    now = datetime.now()
+    return VisitRecordForm(formdata=None, data={
+        "record_id": str(uuid.uuid4()),
+        "scheduled_visit_id": str(scheduled[0]) if scheduled else "",
+        "visit_type": scheduled[1] if scheduled else None,
+        "visit_date": now.date(),
+        "visit_time": now.replace(second=0, microsecond=0).time(),
+        "children": [{"child_id": str(child["id"])} for child in children],
+        "adults": [{"full_name": adult["name"], "relationship": adult["relationship"]} for adult in adults]
+        + [{}, {}],
+        "containers": [{}, {}, {}],
+    })
+
+
+@bp.route("/families/<int:family_id>/visits/new", methods=["GET", "POST"])
+@roles_required(*RECORDERS)
+def record_visit(family_id):
+    db = get_db()
+    family = access.family_or_404(db, g.practitioner, family_id)
+    children, adults = records.household(db, family_id)
+    form = VisitRecordForm() if request.method == "POST" else blank_visit_form(db, family_id, children, adults)
+    errors = {}
+    if request.method == "POST":
+        if form.validate():
+            receipt = records.ingest(db, {
+                "id": form.record_id.data.lower(), "kind": "visit",
+                "recorded_at": datetime.now().isoformat(timespec="seconds"),
+                "payload": {"family_id": family_id, "fields": records.form_fields(request.form)},
+            }, g.practitioner, request.path)
+            if receipt.status in ("stored", "duplicate"):
+                return redirect(url_for("visits.show_visit", visit_id=receipt.ref, saved=1))
+            if receipt.status == "conflict":
+                return render_template("visits/conflict.html", receipt=receipt, family=family), 409
+            errors = receipt.errors
+        else:
+            errors = records.form_errors(form)
+    else:
+        audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
+    children_by_id = {str(child["id"]): child for child in children}
+    return render_template("visits/record.html", form=form, family=family, errors=errors,
+                           children_by_id=children_by_id), 400 if errors else 200
+
+
+@bp.get("/visits/<visit_id>")
+@login_required
+def show_visit(visit_id):
+    db = get_db()
+    family_id = access.visit_or_404(db, g.practitioner, visit_id)
+    visit = domain.visit_record(db, visit_id)
+    family = db["families"].get(family_id)
+    audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
+    return render_template("visits/visit.html", visit=visit, family=family,
+                           saved=request.args.get("saved"), amended=request.args.get("amended"))
+
+
+@bp.route("/visits/<visit_id>/amend", methods=["GET", "POST"])
+@roles_required(*RECORDERS)
+def amend_visit(visit_id):
+    db = get_db()
+    family_id = access.visit_or_404(db, g.practitioner, visit_id)
+    visit = domain.visit_record(db, visit_id)
+    form = AmendmentForm() if request.method == "POST" else AmendmentForm(
+        formdata=None, data={"record_id": str(uuid.uuid4()), "field": request.args.get("field")})
+    errors = {}
+    if request.method == "POST":
+        if form.validate():
+            receipt = records.ingest(db, {
+                "id": form.record_id.data.lower(), "kind": "amendment",
+                "recorded_at": datetime.now().isoformat(timespec="seconds"),
+                "payload": {"visit_id": visit_id, "fields": records.form_fields(request.form)},
+            }, g.practitioner, request.path)
+            if receipt.status in ("stored", "duplicate"):
+                return redirect(url_for("visits.show_visit", visit_id=visit_id, amended=1))
+            if receipt.status == "conflict":
+                family = db["families"].get(family_id)
+                return render_template("visits/conflict.html", receipt=receipt, family=family), 409
+            errors = receipt.errors
+        else:
+            errors = records.form_errors(form)
+    else:
+        audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
+    return render_template("visits/amend.html", form=form, visit=visit, errors=errors,
+                           family=db["families"].get(family_id)), 400 if errors else 200

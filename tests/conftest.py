@@ -1,0 +1,62 @@
+"""Fixtures as in Flask's tutorial: `app`, `client`, `runner`, and signing in as a role."""
+import pytest
+
+from fieldvisit import create_app
+from fieldvisit.db import connect
+from fieldvisit.demo import seed
+
+DEMO_PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def seeded_db_file(tmp_path_factory):
+    """One seeded demo database, copied for each test that needs it (seeding hashes passwords)."""
+    path = tmp_path_factory.mktemp("seed") / "seed.db"
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "TESTING": True})
+    db = connect(app.config["DATABASE"])
+    seed(db, DEMO_PASSWORD)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def app(tmp_path, seeded_db_file):
+    path = tmp_path / "fieldvisit.db"
+    path.write_bytes(seeded_db_file.read_bytes())
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False})
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app):
+    database = connect(app.config["DATABASE"])
+    yield database
+    database.close()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def sign_in(self, username="demo-worker", password=DEMO_PASSWORD):
+        return self._client.post("/sign-in", data={"username": username, "password": password})
+
+    def sign_out(self):
+        return self._client.post("/sign-out")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
