@@ -26,11 +26,16 @@ def valid_record_id(form, field):
         raise ValidationError("This form has lost its record id. Reload the page and try again.")
 
 
+def clean_text(value):
+    """Absent text is empty text; surrounding whitespace is not part of what was written."""
+    return (value or "").strip()
+
+
 def text(label, required=None):
     validators = [Length(max=TEXT_LIMIT, message=f"{label} must be {TEXT_LIMIT:,} characters or fewer")]
     if required:
         validators.insert(0, DataRequired(required))
-    return TextAreaField(label, validators=validators)
+    return TextAreaField(label, validators=validators, filters=[clean_text])
 
 
 class ChildSeenForm(Form):
@@ -57,15 +62,15 @@ class ChildSeenForm(Form):
 
 
 class AdultPresentForm(Form):
-    full_name = StringField("Name or description", validators=[Length(max=200, message="Name must be 200 characters or fewer")])
-    relationship = StringField("Relationship to the children", validators=[Length(max=200, message="Relationship must be 200 characters or fewer")])
+    full_name = StringField("Name or description", filters=[clean_text], validators=[Length(max=200, message="Name must be 200 characters or fewer")])
+    relationship = StringField("Relationship to the children", filters=[clean_text], validators=[Length(max=200, message="Relationship must be 200 characters or fewer")])
     presence = RadioField("Present?", choices=[("present", "Present"), ("expected_absent", "Expected but absent"),
                                                 ("not_expected", "Not expected")], validators=[Optional()])
 
     def validate_presence(self, field):
-        if self.full_name.data.strip() and not field.data:
-            raise ValidationError(f"Say whether {self.full_name.data.strip()} was present")
-        if field.data in ("present", "expected_absent") and not self.full_name.data.strip():
+        if self.full_name.data and not field.data:
+            raise ValidationError(f"Say whether {self.full_name.data} was present")
+        if field.data in ("present", "expected_absent") and not self.full_name.data:
             raise ValidationError("Give a name or a description of the adult (for example, 'unknown man, introduced as a friend')")
 
 
@@ -77,10 +82,10 @@ class HomeConditionForm(Form):
 class ContainerForm(Form):
     count = IntegerField("How many", validators=[Optional(), NumberRange(min=1, max=999, message="Enter a number from 1 to 999")])
     container_type = SelectField("What", choices=[("", "Choose")] + list(CONTAINER_TYPES.items()), validators=[Optional()])
-    where = StringField("Where in the home", validators=[Length(max=500, message="Where must be 500 characters or fewer")])
+    where = StringField("Where in the home", filters=[clean_text], validators=[Length(max=500, message="Where must be 500 characters or fewer")])
 
     def validate_count(self, field):
-        if (self.container_type.data or self.where.data.strip()) and not field.data:
+        if (self.container_type.data or self.where.data) and not field.data:
             raise ValidationError("Enter how many empty bottles or cans were seen")
 
     def validate_container_type(self, field):
@@ -131,11 +136,11 @@ class VisitRecordForm(FlaskForm):
                 raise ValidationError("The date and time of the visit must not be in the future")
 
     def validate_analysis(self, field):
-        if self.outcome.data == "completed" and not field.data.strip():
+        if self.outcome.data == "completed" and not field.data:
             raise ValidationError("Enter your analysis of the visit")
 
     def validate_child_alone_details(self, field):
-        if self.child_alone.data != "no" and not field.data.strip():
+        if self.child_alone.data != "no" and not field.data:
             raise ValidationError("Describe what you found and what you did")
 
     def validate_children(self, field):
@@ -162,7 +167,7 @@ class VisitRecordForm(FlaskForm):
         return rated
 
     def validate_intoxication_details(self, field):
-        if self.intoxication_observed.data == "yes" and not field.data.strip():
+        if self.intoxication_observed.data == "yes" and not field.data:
             raise ValidationError("Say who appeared intoxicated and what you saw")
 
 
@@ -180,9 +185,9 @@ def to_visit(form, family_id, recorded_at):
             "seen_alone": seen and yes(entry.seen_alone.data),
             "bedroom_seen": seen and yes(entry.bedroom_seen.data),
             "found_alone": bool(entry.found_alone.data),
-            "presentation": entry.presentation.data.strip() if seen else "",
-            "words": entry.words.data.strip() if seen else "",
-            "demeanour": entry.demeanour.data.strip() if seen else "",
+            "presentation": entry.presentation.data if seen else "",
+            "words": entry.words.data if seen else "",
+            "demeanour": entry.demeanour.data if seen else "",
         })
     completed = form.outcome.data == "completed"
     return {
@@ -194,26 +199,26 @@ def to_visit(form, family_id, recorded_at):
         "duration_minutes": form.duration_minutes.data,
         "outcome": form.outcome.data,
         "children": children,
-        "adults": [{"name": a.full_name.data.strip(), "relationship": a.relationship.data.strip(),
+        "adults": [{"name": a.full_name.data, "relationship": a.relationship.data,
                     "presence": a.presence.data}
                    for a in form.adults if a.presence.data in ("present", "expected_absent")],
-        "regular_visitors": form.regular_visitors.data.strip(),
+        "regular_visitors": form.regular_visitors.data,
         "home_conditions": [{"heading": h, "rating": form.home_conditions[h].rating.data,
-                             "note": form.home_conditions[h].note.data.strip()}
+                             "note": form.home_conditions[h].note.data}
                             for h in HOME_CONDITION_HEADINGS if completed],
         "alcohol": {
-            "containers": [{"count": c.count.data, "type": c.container_type.data, "where": c.where.data.strip()}
+            "containers": [{"count": c.count.data, "type": c.container_type.data, "where": c.where.data}
                            for c in form.containers if c.count.data],
             "smell": yes(form.alcohol_smell.data),
             "intoxication_observed": yes(form.intoxication_observed.data),
-            "intoxication_details": form.intoxication_details.data.strip(),
-            "other_substances": form.other_substances.data.strip(),
-            "parent_account": form.parent_alcohol_account.data.strip(),
+            "intoxication_details": form.intoxication_details.data,
+            "other_substances": form.other_substances.data,
+            "parent_account": form.parent_alcohol_account.data,
         },
         "child_alone": form.child_alone.data,
-        "child_alone_details": form.child_alone_details.data.strip(),
-        "analysis": form.analysis.data.strip(),
-        "actions": form.actions.data.strip(),
+        "child_alone_details": form.child_alone_details.data,
+        "analysis": form.analysis.data,
+        "actions": form.actions.data,
         "next_visit_due": form.next_visit_due.data.isoformat() if form.next_visit_due.data else None,
         "recorded_at": recorded_at,
     }
@@ -224,7 +229,7 @@ class AmendmentForm(FlaskForm):
     field = RadioField("What are you correcting?", choices=list(AMENDABLE_FIELDS.items()),
                        validators=[InputRequired("Choose what you are correcting")])
     amended_value = text("The corrected text", required="Enter the corrected text")
-    reason = TextAreaField("Why it needs correcting", validators=[
+    reason = TextAreaField("Why it needs correcting", filters=[clean_text], validators=[
         DataRequired("Say why the record needs correcting"),
         Length(max=2000, message="The reason must be 2,000 characters or fewer")])
 
@@ -234,7 +239,7 @@ def to_amendment(form, visit_id, recorded_at):
         "id": form.record_id.data.lower(),
         "visit_id": visit_id,
         "field": form.field.data,
-        "amended_value": form.amended_value.data.strip(),
-        "reason": form.reason.data.strip(),
+        "amended_value": form.amended_value.data,
+        "reason": form.reason.data,
         "recorded_at": recorded_at,
     }

@@ -1,0 +1,101 @@
+"""Recording a visit online: one record per form id, both alcohol accounts kept, amendments keep the original."""
+import re
+import uuid
+
+import pytest
+
+
+def first_family_of(client):
+    html = client.get("/today").get_data(as_text=True)
+    return int(re.search(r'href="/families/(\d+)"', html).group(1))
+
+
+def visit_form(client, family_id):
+    html = client.get(f"/families/{family_id}/visits/new").get_data(as_text=True)
+    record_id = re.search(r'name="record_id" value="([^"]+)"', html).group(1)
+    child_ids = re.findall(r'name="children-\d+-child_id" value="(\d+)"', html)
+    return record_id, child_ids
+
+
+def full_visit(record_id, child_ids, **overrides):
+    data = {
+        "record_id": record_id, "visit_type": "unannounced", "visit_date": "2026-11-20",
+        "visit_time": "10:30", "duration_minutes": "45", "outcome": "completed",
+        "adults-0-full_name": "Kerry Example", "adults-0-relationship": "Mother", "adults-0-presence": "present",
+        "adults-1-full_name": "Unknown man, introduced as 'Dan'", "adults-1-relationship": "New partner?",
+        "adults-1-presence": "present",
+        "containers-0-count": "2", "containers-0-container_type": "spirits_bottle",
+        "containers-0-where": "behind the sofa",
+        "alcohol_smell": "no", "intoxication_observed": "no",
+        "parent_alcohol_account": "Says she does not drink at all.",
+        "child_alone": "no", "analysis": "Mismatch between the bottles and the account.",
+        "actions": "Discuss with team lead.",
+    }
+    for heading in ("nutrition", "housing", "hygiene", "clothing", "safe_sleep", "heating", "supervision"):
+        data[f"home_conditions-{heading}-rating"] = "adequate"
+    for index, child_id in enumerate(child_ids):
+        data.update({f"children-{index}-child_id": child_id, f"children-{index}-seen": "yes",
+                     f"children-{index}-seen_alone": "no", f"children-{index}-bedroom_seen": "yes",
+                     f"children-{index}-words": "I like school"})
+    data.update(overrides)
+    return data
+
+
+def test_worker_records_a_visit_once_even_when_sent_twice(client, auth, db):
+    auth.sign_in()
+    family_id = first_family_of(client)
+    record_id, child_ids = visit_form(client, family_id)
+    data = full_visit(record_id, child_ids)
+    first = client.post(f"/families/{family_id}/visits/new", data=data)
+    assert first.status_code == 302
+    second = client.post(f"/families/{family_id}/visits/new", data=data)
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    assert db.execute("SELECT count(*) FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == 1
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert "2 empty spirits bottles, behind the sofa" in page
+    assert "Says she does not drink at all." in page
+
+
+def test_same_form_id_with_different_content_is_kept_as_a_conflict(client, auth, db):
+    auth.sign_in()
+    family_id = first_family_of(client)
+    record_id, child_ids = visit_form(client, family_id)
+    client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids))
+    changed = client.post(f"/families/{family_id}/visits/new",
+                          data=full_visit(record_id, child_ids, analysis="Changed my mind"))
+    assert changed.status_code == 409
+    assert db.execute("SELECT count(*) FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM sync_conflicts WHERE item_id = ?", [record_id]).fetchone()[0] == 1
+
+
+def test_missing_answers_rerender_with_an_error_summary_and_keep_what_was_typed(client, auth, db):
+    auth.sign_in()
+    family_id = first_family_of(client)
+    record_id, child_ids = visit_form(client, family_id)
+    data = full_visit(record_id, child_ids, analysis="", duration_minutes="-5")
+    data["parent_alcohol_account"] = "<script>alert('x')</script> never drinks"
+    response = client.post(f"/families/{family_id}/visits/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "There is a problem" in page
+    assert 'href="#duration_minutes"' in page and 'href="#analysis"' in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; never drinks" in page
+    assert "<script>alert" not in page
+    assert db.execute("SELECT count(*) FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == 0
+
+
+def test_an_amendment_keeps_the_original(client, auth, db):
+    auth.sign_in()
+    family_id = first_family_of(client)
+    record_id, child_ids = visit_form(client, family_id)
+    client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids))
+    amendment_id = str(uuid.uuid4())
+    response = client.post(f"/visits/{record_id}/amend", data={
+        "record_id": amendment_id, "field": "analysis", "amended_value": "Corrected analysis.",
+        "reason": "Typed in the wrong family's note."})
+    assert response.status_code == 302
+    page = client.get(f"/visits/{record_id}").get_data(as_text=True)
+    assert "Mismatch between the bottles and the account." in page
+    assert "Corrected analysis." in page and "Typed in the wrong family" in page
+    assert db.execute("SELECT analysis FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == \
+        "Mismatch between the bottles and the account."
