@@ -22,7 +22,7 @@ def secret_key(instance_path):
 
 
 def create_app(test_config=None):
-    app = Flask(__name__, instance_relative_config=True,
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("FIELDVISIT_INSTANCE"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
