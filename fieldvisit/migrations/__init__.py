@@ -3,6 +3,7 @@
 Each migration is a module `mNNNN_name.py` with an `upgrade(db)` function. Add a
 new module for every change to the schema; never edit one that has shipped.
 """
+import contextlib
 import importlib
 import pkgutil
 import re
@@ -39,10 +40,31 @@ def upgrade(db, target=None):
         if number <= applied or (target is not None and number > target):
             continue
         module = importlib.import_module(f"{__name__}.{name}")
-        with db.atomic():
+        with _write_transaction(db):
+            # Look again holding the write lock: another process starting on the same
+            # database (`serve` and `demo` at once) may have applied it since we looked.
+            if db.execute("SELECT 1 FROM schema_version WHERE version = ?", [number]).fetchone():
+                continue
             module.upgrade(db)
             db["schema_version"].insert(
                 {"version": number, "name": name,
                  "applied_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
             )
     return current_version(db)
+
+
+@contextlib.contextmanager
+def _write_transaction(db):
+    """BEGIN IMMEDIATE (the write lock at once), or a savepoint inside a caller's transaction."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
