@@ -19,6 +19,25 @@ DEFAULTS = {
     # Rule 9: a pattern of Was Not Brought.
     "was_not_brought_pattern_count": 3,
     "was_not_brought_pattern_weeks": 8,
+    # Rule 9: repeated cancellations or re-arrangements by a parent: possible disguised compliance.
+    "parent_cancellation_pattern_count": 3,
+    "parent_cancellation_pattern_weeks": 8,
+    # Rule 9: working days the lead has to act on a pattern of Was Not Brought.
+    "was_not_brought_escalation_working_days": 2,
+    # Rule 10: a child found alone is acted on at once; the escalation is overdue after N hours.
+    "child_alone_escalation_hours": 4,
+    # Rule 11: working days to ask for a young carer's needs assessment (Children Act 1989 s17ZA).
+    "young_carer_assessment_working_days": 10,
+    # Rule 15: seen alone where it fits the child's age (local procedures): from this age in years.
+    "seen_alone_from_age_years": 3,
+    # Rule 16: how many weeks ahead the rota proposes unannounced visits, and between which hours.
+    "unannounced_proposal_weeks": 4,
+    "unannounced_visit_hours": [8, 19],
+    # Rule 14: AUDIT-C (UK) is positive at this score; full AUDIT bands (lower bound, band).
+    "audit_c_positive_score": 5,
+    "audit_bands": [[0, "Lower risk"], [8, "Increasing risk"], [16, "Higher risk"], [20, "Possible dependence"]],
+    # Rule 18: how many days back the dashboard lists visit records that arrived late.
+    "late_records_days_back": 30,
     # How far ahead Today and the offline pack look.
     "today_days_ahead": 7,
     # Minutes without activity before a practitioner is signed out.
