@@ -1,6 +1,7 @@
 """Signing in and out, the signed-in practitioner, and the idle timeout."""
 import functools
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
                    request, session, url_for)
@@ -79,10 +80,19 @@ def roles_required(*roles):
 
 
 def safe_next(target):
-    """Only follow a `next` that stays on this site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only follow a `next` that is a path on this site.
+
+    Browsers drop tabs and newlines from a URL, so a tab between two slashes turns a path
+    into "//evil.example", another site: whitespace, control characters and backslashes are refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if any(char.isspace() or not char.isprintable() or char == "\\" for char in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
