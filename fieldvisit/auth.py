@@ -113,6 +113,7 @@ def sign_in():
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
             return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
         form.username.errors.append("The username or password is not right. Check them and try again.")
+    form.password.data = None  # a password typed is never sent back in the page
     return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" or not form.errors else 400
 
 
