@@ -3,6 +3,8 @@
 Independent of Flask and of `fieldvisit`: the app registers one applier per item
 kind and the engine calls it inside the transaction that stores the receipt.
 """
-from sync.engine import Receipt, Rejected, SyncEngine, content_hash, SCHEMA
+from sync.engine import (MAX_ITEMS, SCHEMA, SCHEMA_VERSION, BatchTooLarge, Receipt, Rejected,
+                         SyncEngine, Unavailable, UnsupportedSchemaVersion, content_hash, is_uuid)
 
-__all__ = ["Receipt", "Rejected", "SyncEngine", "content_hash", "SCHEMA"]
+__all__ = ["MAX_ITEMS", "SCHEMA", "SCHEMA_VERSION", "BatchTooLarge", "Receipt", "Rejected",
+           "SyncEngine", "Unavailable", "UnsupportedSchemaVersion", "content_hash", "is_uuid"]

@@ -1,16 +1,25 @@
 """Exactly-once ingest of queued items, with receipts and conflicts kept for review.
 
 An item is a dict: {"id": client-made UUID, "kind": str, "payload": dict,
-"recorded_at": ISO time on the device}. The same id with the same content is
-acknowledged as a duplicate; the same id with different content is a conflict,
-kept and never applied (OFFLINE.md: formhub #678, enketo #1405).
+"recorded_at": ISO time on the device} — or, instead of "payload", "sealed": the
+payload encrypted to the central record's key, opened by the `unseal` function the
+caller passes (the engine knows no cryptography).
+
+The same id with the same content is acknowledged as a duplicate; the same id with
+different content is a conflict, kept and never applied (OFFLINE.md: formhub #678,
+enketo #1405). Each item is applied in one transaction together with its receipt,
+so a receipt exists if and only if the item's records do, and an acknowledgement is
+only ever sent for a committed, durable transaction.
 """
 import hashlib
 import json
+import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+
+log = logging.getLogger("sync")
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS sync_receipts (
@@ -37,6 +46,19 @@ SCHEMA = [
     )""",
 ]
 
+# The payload schema this server writes; it also accepts the previous one (OFFLINE.md:
+# a service-worker update must not strand items queued by the old version).
+SCHEMA_VERSION = 1
+# At most this many items in one push (docs/sync-protocol.md).
+MAX_ITEMS = 100
+MAX_TEXT = 100  # longest id, kind, device id or recorded_at we accept
+
+# SQLite result codes that mean "try again later", not "this item is wrong".
+TRANSIENT_SQLITE_CODES = {5, 6, 10, 13, 14, 15}  # BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
+
+SERVER_ERROR = ("The central record could not store this record because of an error on the server. "
+                "It is kept on your device; tell your team lead or IT support.")
+
 
 class Rejected(Exception):
     """Raised by an applier when an item fails validation; nothing is stored."""
@@ -46,9 +68,22 @@ class Rejected(Exception):
         self.errors = errors
 
 
+class BatchTooLarge(ValueError):
+    """More items in one push than the engine takes."""
+
+
+class UnsupportedSchemaVersion(ValueError):
+    """The device speaks a payload schema this server no longer (or does not yet) accept."""
+
+
+class Unavailable(Exception):
+    """The database could not be written just now (busy, full, I/O). Nothing of the item was
+    stored; the device should retry later. Items of the batch before it were stored."""
+
+
 @dataclass
 class Receipt:
-    item_id: str
+    item_id: str | None
     status: str  # stored | duplicate | conflict | rejected
     server_time: str
     ref: str | None = None
@@ -62,7 +97,7 @@ class Receipt:
 def content_hash(kind, payload):
     """A stable hash of what an item says, independent of key order."""
     canonical = json.dumps({"kind": kind, "payload": payload}, sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False)
+                           separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -71,84 +106,219 @@ def utc_now():
 
 
 def is_uuid(value):
+    """A UUID written the canonical way: lower case, with hyphens (crypto.randomUUID())."""
+    if not isinstance(value, str):
+        return False
     try:
-        return str(uuid.UUID(str(value))) == str(value).lower()
+        return str(uuid.UUID(value)) == value
     except ValueError:
         return False
+
+
+def is_iso_time(value):
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_transient(error):
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in TRANSIENT_SQLITE_CODES
+    message = str(error).lower()
+    return "locked" in message or "busy" in message or "disk i/o" in message
 
 
 class SyncEngine:
     """Applies items through the appliers registered for their kinds, each exactly once."""
 
-    def __init__(self, clock=utc_now):
+    def __init__(self, clock=utc_now, schema_version=SCHEMA_VERSION, max_items=MAX_ITEMS):
         self.appliers = {}
+        self.upgrades = {}
         self.clock = clock
+        self.schema_version = schema_version
+        self.max_items = max_items
 
     def register(self, kind, applier):
-        """`applier(db, item, context) -> ref` stores the item; raises Rejected if invalid."""
+        """`applier(db, item, context) -> ref` stores the item; raises Rejected if invalid.
+
+        It runs inside the item's transaction: it must not commit, and whatever it
+        writes is kept only together with the item's receipt.
+        """
         self.appliers[kind] = applier
+
+    def register_upgrade(self, kind, upgrade):
+        """`upgrade(payload) -> payload` turns a payload of the previous schema version into
+        the current one; without one, previous-version payloads are taken as they are."""
+        self.upgrades[kind] = upgrade
+
+    @property
+    def accepted_versions(self):
+        """The current payload schema version and the previous one."""
+        return tuple(v for v in (self.schema_version - 1, self.schema_version) if v >= 1)
+
+    def check_schema_version(self, version):
+        if isinstance(version, bool) or not isinstance(version, int) or version not in self.accepted_versions:
+            accepted = " or ".join(str(v) for v in self.accepted_versions)
+            raise UnsupportedSchemaVersion(
+                f"This server accepts records in schema version {accepted}, not {version!r}. "
+                "Reload Fieldvisit to update it; your queued records are kept.")
 
     def ensure_schema(self, db):
         for statement in SCHEMA:
             db.execute(statement)
 
-    def ingest(self, db, item, context):
+    # -- one item ---------------------------------------------------------------------
+
+    def ingest(self, db, item, context, unseal=None, schema_version=None):
         """Apply one item in one transaction with its receipt, or recognise it as seen before.
 
-        `db` is a sqlite_utils.Database on a connection opened with isolation_level=None.
-        `context` carries at least `author_id` and may carry `device_id`.
+        `db` is a sqlite_utils.Database on a connection opened with isolation_level=None
+        and not inside a transaction. `context` carries at least `author_id` and may
+        carry `device_id`; it is passed on to the applier. `unseal(item) -> payload`
+        opens a sealed item (raising Rejected when it cannot). Raises Unavailable when
+        the database cannot be written just now.
         """
-        if item.get("kind") not in self.appliers:
-            return Receipt(item.get("id", ""), "rejected", self.clock(),
-                           errors={"kind": f"Unknown kind of record: {item.get('kind')!r}"})
-        digest = content_hash(item["kind"], item["payload"])
-        db.execute("BEGIN IMMEDIATE")
+        item_id = item.get("id") if isinstance(item, dict) else None
+        item_id = item_id if isinstance(item_id, str) and len(item_id) <= MAX_TEXT else None
         try:
-            receipt = self._ingest_locked(db, item, digest, context)
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        if receipt.status == "rejected":
-            db.execute("ROLLBACK")
-        else:
-            db.execute("COMMIT")
+            item = self._checked(item, unseal, schema_version)
+        except Rejected as rejected:
+            return Receipt(item_id, "rejected", self.clock(), errors=rejected.errors)
+        digest = content_hash(item["kind"], item["payload"])
+        # Receipts are never deleted, so one seen outside a transaction stays true: a
+        # repeat of stored content is acknowledged without waiting for the write lock.
+        seen = self._receipt(db, item["id"])
+        if seen is not None and seen[0] == digest:
+            return Receipt(item["id"], "duplicate", self.clock(), ref=seen[1])
+        return self._in_transaction(db, item, digest, context)
+
+    def _checked(self, item, unseal, schema_version):
+        """The item as the applier sees it (payload opened and upgraded), or Rejected."""
+        if not isinstance(item, dict):
+            raise Rejected({"item": "Each item must be a JSON object."})
+        errors = {}
+        if not is_uuid(item.get("id")):
+            errors["id"] = "The item id must be a UUID in lower case, like 0b5a6f9e-3c1d-4e8a-9f2b-7d6c5e4a3b21."
+        kind = item.get("kind")
+        if not isinstance(kind, str) or kind not in self.appliers:
+            errors["kind"] = f"Unknown kind of record: {str(kind)[:MAX_TEXT]!r}."
+        if not is_iso_time(item.get("recorded_at")):
+            errors["recorded_at"] = "recorded_at must be the time the record was made on the device, in ISO 8601."
+        version = item.get("schema_version", schema_version if schema_version is not None else self.schema_version)
+        try:
+            self.check_schema_version(version)
+        except UnsupportedSchemaVersion as unsupported:
+            errors["schema_version"] = str(unsupported)
+        has_payload, has_sealed = "payload" in item, "sealed" in item
+        if has_payload == has_sealed:
+            errors["payload"] = "An item carries either a payload or a sealed payload (not both, not neither)."
+        elif has_payload and not isinstance(item["payload"], dict):
+            errors["payload"] = "The payload must be a JSON object."
+        elif has_sealed and unseal is None:
+            errors["sealed"] = "This server cannot open sealed items here; send the payload instead."
+        if errors:
+            raise Rejected(errors)
+        payload = item["payload"] if has_payload else unseal(item)
+        if not isinstance(payload, dict):
+            raise Rejected({"payload": "The payload must be a JSON object."})
+        if version != self.schema_version and kind in self.upgrades:
+            payload = self.upgrades[kind](payload)
+        checked = {key: value for key, value in item.items() if key not in ("sealed", "schema_version")}
+        checked["payload"] = payload
+        return checked
+
+    def _receipt(self, db, item_id):
+        return db.execute(
+            "SELECT content_hash, ref FROM sync_receipts WHERE item_id = ?", [item_id]).fetchone()
+
+    def _in_transaction(self, db, item, digest, context):
+        if db.conn.in_transaction:
+            raise RuntimeError("SyncEngine.ingest must be called outside a transaction: "
+                               "each item is committed with its receipt on its own.")
+        # An acknowledgement must survive a power cut, not only a killed process: in WAL
+        # mode synchronous=NORMAL may roll back the last commits after a power loss.
+        previous = db.execute("PRAGMA synchronous").fetchone()[0]
+        if previous < 2:
+            db.execute("PRAGMA synchronous = FULL")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                receipt = self._ingest_locked(db, item, digest, context)
+                db.execute("ROLLBACK" if receipt.status == "rejected" else "COMMIT")
+            except BaseException:
+                if db.conn.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        finally:
+            if previous < 2:
+                db.execute(f"PRAGMA synchronous = {int(previous)}")
         return receipt
 
     def _ingest_locked(self, db, item, digest, context):
+        # The time is taken once the write lock is held, so it follows the commit order.
         now = self.clock()
-        seen = db.execute(
-            "SELECT content_hash, ref FROM sync_receipts WHERE item_id = ?", [item["id"]]
-        ).fetchone()
+        seen = self._receipt(db, item["id"])
         if seen is not None:
             if seen[0] == digest:
                 return Receipt(item["id"], "duplicate", now, ref=seen[1])
             self._keep_conflict(db, item, digest, context, now)
             return Receipt(item["id"], "conflict", now, ref=seen[1],
-                           errors={"id": "A different record was already received with this id."})
-        db.execute("SAVEPOINT apply_item")
+                           errors={"id": "A different record was already received with this id. "
+                                         "This version is kept for your team lead to review; "
+                                         "to change a record that was sent, add an amendment."})
         try:
             ref = self.appliers[item["kind"]](db, item, dict(context, received_at=now))
         except Rejected as rejected:
-            db.execute("ROLLBACK TO SAVEPOINT apply_item")
-            db.execute("RELEASE SAVEPOINT apply_item")
             return Receipt(item["id"], "rejected", now, errors=rejected.errors)
-        db.execute("RELEASE SAVEPOINT apply_item")
+        ref = item["id"] if ref is None else str(ref)
         db.execute(
             "INSERT INTO sync_receipts (item_id, kind, content_hash, author_id, device_id,"
             " recorded_at, received_at, ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [item["id"], item["kind"], digest, context["author_id"], context.get("device_id", ""),
-             item.get("recorded_at") or now, now, str(ref)],
+            [item["id"], item["kind"], digest, context["author_id"], context.get("device_id") or "",
+             item["recorded_at"], now, ref],
         )
-        return Receipt(item["id"], "stored", now, ref=str(ref))
+        return Receipt(item["id"], "stored", now, ref=ref)
 
     def _keep_conflict(self, db, item, digest, context, now):
         db.execute(
             "INSERT OR IGNORE INTO sync_conflicts (item_id, kind, content_hash, payload,"
             " author_id, device_id, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [item["id"], item["kind"], digest, json.dumps(item["payload"], sort_keys=True),
-             context["author_id"], context.get("device_id", ""), now],
+             context["author_id"], context.get("device_id") or "", now],
         )
 
-    def push(self, db, items, context):
-        """Ingest a batch: each item on its own, so one bad item never blocks the others."""
-        return [self.ingest(db, item, context) for item in items]
+    # -- a batch ----------------------------------------------------------------------
+
+    def push(self, db, items, context, schema_version=None, unseal=None):
+        """Ingest a batch: each item on its own, so one bad item never blocks the others.
+
+        Returns one receipt per item, in order. Raises BatchTooLarge or
+        UnsupportedSchemaVersion before touching anything, and Unavailable when the
+        database cannot be written (the items before it are stored and will be
+        acknowledged as duplicates when the device sends them again).
+        """
+        if len(items) > self.max_items:
+            raise BatchTooLarge(f"Send at most {self.max_items} items at a time, not {len(items)}.")
+        if schema_version is not None:
+            self.check_schema_version(schema_version)
+        receipts = []
+        for item in items:
+            try:
+                receipts.append(self.ingest(db, item, context, unseal=unseal, schema_version=schema_version))
+            except sqlite3.Error as error:
+                if is_transient(error):
+                    raise Unavailable(str(error)) from error
+                receipts.append(self._server_error(item, error))
+            except Exception as error:  # a fault in one applier must not lose the others
+                receipts.append(self._server_error(item, error))
+        return receipts
+
+    def _server_error(self, item, error):
+        item_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+        log.error("sync: item %s could not be applied", item_id, exc_info=error)
+        return Receipt(item_id, "rejected", self.clock(), errors={"item": SERVER_ERROR})
