@@ -59,6 +59,10 @@ def register_blueprints(app):
     from fieldvisit.visits import views as visits
     for module in (auth, today, families, visits, admin):
         app.register_blueprint(module.bp)
+    from fieldvisit import sync_api
+    # The sync API takes JSON from this origin only; form tokens expire offline (OFFLINE.md).
+    csrf.exempt(sync_api.bp)
+    app.register_blueprint(sync_api.bp)
 
 
 def register_error_pages(app):
