@@ -111,6 +111,9 @@ def record_visit(db, visit, author, received_at):
     if visit.get("scheduled_visit_id"):
         db.execute("UPDATE scheduled_visits SET status = 'recorded', version = version + 1"
                    " WHERE id = ? AND status = 'scheduled'", [visit["scheduled_visit_id"]])
+    # Rules 10 and 11: a child found alone, an older child caring (fieldvisit/children_alone.py).
+    from fieldvisit import children_alone
+    children_alone.after_visit_recorded(db, visit, author, received_at)
     return visit["id"]
 
 

@@ -44,6 +44,8 @@ class ChildSeenForm(Form):
     seen_alone = RadioField("Was the child seen alone?", choices=YES_NO, validators=[Optional()])
     bedroom_seen = RadioField("Was the child's bedroom seen?", choices=YES_NO, validators=[Optional()])
     found_alone = BooleanField("This child was found alone or with an unsuitable carer")
+    # Rule 11: an older child looking after a brother or sister (fieldvisit/children_alone.py).
+    looking_after = BooleanField("This child was looking after a brother or sister")
     presentation = text("Presentation")
     words = text("The child's words")
     demeanour = text("Demeanour")
@@ -217,6 +219,7 @@ def to_visit(form, family_id, recorded_at):
         },
         "child_alone": form.child_alone.data,
         "child_alone_details": form.child_alone_details.data,
+        "young_carers": [int(entry.child_id.data) for entry in form.children if entry.looking_after.data],
         "analysis": form.analysis.data,
         "actions": form.actions.data,
         "next_visit_due": form.next_visit_due.data.isoformat() if form.next_visit_due.data else None,
