@@ -12,14 +12,19 @@ bp = Blueprint("today", __name__)
 
 
 def upcoming_visits(db, practitioner, start, days):
-    """Scheduled visits of this practitioner from `start` for `days` days, soonest first."""
+    """Scheduled visits of this practitioner from `start` for `days` days, soonest first.
+
+    Only families they may still see: a visit left on the rota after an assignment ended
+    must not show the family's name and address (need to know).
+    """
     end = start + timedelta(days=days)
+    visible, params = access.visible_families_sql(practitioner)
     return list(db.query(
         "SELECT s.id, s.family_id, s.visit_type, s.due_at, f.name AS family_name, f.address, f.postcode"
         " FROM scheduled_visits s JOIN families f ON f.id = s.family_id"
         " WHERE s.practitioner_id = :me AND s.status = 'scheduled'"
-        " AND s.due_at >= :start AND s.due_at < :end ORDER BY s.due_at",
-        {"me": practitioner["id"], "start": start.isoformat(), "end": end.isoformat()}))
+        f" AND s.due_at >= :start AND s.due_at < :end AND s.family_id IN ({visible}) ORDER BY s.due_at",
+        dict(params, me=practitioner["id"], start=start.isoformat(), end=end.isoformat())))
 
 
 def children_of(db, family_ids):
