@@ -60,6 +60,7 @@ def my_families():
     families = list(db.query(
         f"SELECT f.id, f.name, f.postcode, (SELECT count(*) FROM children c WHERE c.family_id = f.id)"
         f" AS children FROM families f WHERE f.id IN ({sql}) ORDER BY f.name", params))
+    audit.record_many(db, g.practitioner["id"], "read", "family", [f["id"] for f in families], request.path)
     return render_template("families/list.html", families=families)
 
 

@@ -70,6 +70,8 @@ def today():
         visit["day"] = visit["due_at"][:10]
     overdue = [c for c in overdue_first(children) if c["overdue_working_days"] > 0]
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in children], request.path)
+    shown = sorted({v["family_id"] for v in visits} | {c["family_id"] for c in overdue})
+    audit.record_many(db, g.practitioner["id"], "read", "family", shown, request.path)
     days = {}
     for visit in sorted(visits, key=lambda v: (v["day"], -v["overdue"], v["due_at"])):
         days.setdefault(visit["day"], []).append(visit)
