@@ -58,8 +58,8 @@ def record_visit(family_id):
             errors = receipt.errors
         else:
             errors = records.form_errors(form)
-    else:
-        audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
+    # The form, blank or shown again with errors, lists the family's children: a read.
+    audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     children_by_id = {str(child["id"]): child for child in children}
     return render_template("visits/record.html", form=form, family=family, errors=errors,
                            children_by_id=children_by_id), 400 if errors else 200
@@ -101,7 +101,6 @@ def amend_visit(visit_id):
             errors = receipt.errors
         else:
             errors = records.form_errors(form)
-    else:
-        audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
+    audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/amend.html", form=form, visit=visit, errors=errors,
                            family=db["families"].get(family_id)), 400 if errors else 200
