@@ -7,9 +7,11 @@ online and one replayed from a device's outbox.
 """
 from werkzeug.datastructures import MultiDict
 
-from fieldvisit import access, audit
+from fieldvisit import access, alcohol_audit, audit, was_not_brought
+from fieldvisit.alcohol_audit_forms import AlcoholAuditForm, to_alcohol_audit
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, to_amendment, to_visit
+from fieldvisit.was_not_brought_forms import AppointmentEventForm, to_appointment_event
 from sync import Rejected, SyncEngine
 
 engine = SyncEngine()
@@ -107,6 +109,53 @@ def _pairs(fields):
 
 engine.register("visit", apply_visit)
 engine.register("amendment", apply_amendment)
+
+
+def apply_was_not_brought(db, item, context):
+    """A missed, cancelled or re-arranged appointment of one child (rules 8-9)."""
+    author = context["author"]
+    child_id = item["payload"].get("child_id")
+    row = db.execute("SELECT family_id FROM children WHERE id = ?", [child_id]).fetchone() \
+        if isinstance(child_id, int) else None
+    if row is None or not access.can_see_family(db, author, row[0]):
+        raise Rejected({"child_id": "That child does not exist or is not one you can see."})
+    form = AppointmentEventForm(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    event = to_appointment_event(form, child_id, item.get("recorded_at") or context["received_at"])
+    if event["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        was_not_brought.record_appointment_event(db, event, author, context["received_at"])
+    except was_not_brought.AppointmentInvalid as invalid:
+        raise Rejected(invalid.errors)
+    audit.record(db, author["id"], "write", "appointment_event", event["id"], context["route"])
+    return event["id"]
+
+
+def apply_alcohol_audit(db, item, context):
+    """An AUDIT-C (and AUDIT) self-assessment done with a parent on a visit (rule 14)."""
+    author = context["author"]
+    visit_id = item["payload"].get("visit_id")
+    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
+    if row is None or not access.can_see_family(db, author, row[0]):
+        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
+    form = AlcoholAuditForm(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    assessment = to_alcohol_audit(form, visit_id, item.get("recorded_at") or context["received_at"])
+    if assessment["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        alcohol_audit.record_alcohol_audit(db, assessment, author, context["received_at"])
+    except alcohol_audit.AuditInvalid as invalid:
+        raise Rejected(invalid.errors)
+    audit.record(db, author["id"], "write", "alcohol_audit", assessment["id"], context["route"])
+    return assessment["id"]
+
+
+engine.register("was_not_brought", apply_was_not_brought)
+engine.register("alcohol_audit", apply_alcohol_audit)
 
 
 def ingest(db, item, author, route, device_id=""):
