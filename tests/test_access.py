@@ -1,0 +1,431 @@
+"""Every route, signed out and for each role: need to know (PRODUCT.md principle 3) and the
+audit log (principle 2). Anything a practitioner may not see is a 404, exactly like
+something that does not exist."""
+import re
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.test_visits import full_visit, visit_form
+
+PUBLIC, SIGNED_IN = "public", "signed in"
+
+# Every route of the app and whether it is public. A route not listed here fails
+# `test_every_route_is_listed`: add it (with its methods) so the signed-out and
+# need-to-know tests below cover it too.
+ROUTES = {
+    ("/sign-in", "GET"): PUBLIC,
+    ("/sign-in", "POST"): PUBLIC,
+    ("/", "GET"): PUBLIC,  # sends a signed-out visitor to sign in, anyone else to their home page
+    ("/sign-out", "POST"): SIGNED_IN,
+    ("/today", "GET"): SIGNED_IN,
+    ("/families", "GET"): SIGNED_IN,
+    ("/families/<int:family_id>", "GET"): SIGNED_IN,
+    ("/children/<int:child_id>", "GET"): SIGNED_IN,
+    ("/families/<int:family_id>/visits/new", "GET"): SIGNED_IN,
+    ("/families/<int:family_id>/visits/new", "POST"): SIGNED_IN,
+    ("/visits/<visit_id>", "GET"): SIGNED_IN,
+    ("/visits/<visit_id>/amend", "GET"): SIGNED_IN,
+    ("/visits/<visit_id>/amend", "POST"): SIGNED_IN,
+    ("/admin/practitioners", "GET"): SIGNED_IN,
+    ("/api/sync/push", "POST"): SIGNED_IN,
+    ("/api/sync/pack", "GET"): SIGNED_IN,
+    ("/api/device/secret", "POST"): SIGNED_IN,
+    ("/api/sync/public-key", "GET"): PUBLIC,  # the central key devices seal items to
+    ("/api/openapi.json", "GET"): PUBLIC,
+}
+ROLES = ["demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead", "demo-admin"]
+RECORDERS = {"demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead"}
+ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def app_routes(app):
+    return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def fill(rule, values=None):
+    """A URL for a rule, with the given values or harmless made-up ones."""
+    values = values or {}
+
+    def value(match):
+        converter, name = match.group(1), match.group(2)
+        if name in values:
+            return str(values[name])
+        return "999999" if converter == "int" else str(uuid.uuid4()) if converter in (None, "string") else "x"
+    return ARGUMENT.sub(value, rule)
+
+
+def request(client, method, url, **kwargs):
+    return client.open(url, method=method, **kwargs)
+
+
+# --- the route list ----------------------------------------------------------------------
+
+def test_every_route_is_listed(app):
+    unlisted = app_routes(app) - set(ROUTES)
+    gone = set(ROUTES) - app_routes(app)
+    assert not unlisted, f"New routes: add them to ROUTES in tests/test_access.py: {sorted(unlisted)}"
+    assert not gone, f"Routes listed that the app no longer has: {sorted(gone)}"
+
+
+# --- signed out --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("rule, method", [key for key, kind in ROUTES.items() if kind == SIGNED_IN])
+def test_signed_out_requests_go_to_sign_in(client, db, rule, method):
+    before = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    response = request(client, method, fill(rule))
+    if rule.startswith("/api/"):
+        assert response.status_code == 401
+        assert response.is_json and response.get_json()["error"] == "signed_out"
+    else:
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/sign-in?next=")
+    assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before
+
+
+def test_the_home_page_sends_each_to_their_place(client, auth):
+    assert client.get("/").headers["Location"] == "/sign-in"
+    auth.sign_in("demo-worker")
+    assert client.get("/").headers["Location"] == "/today"
+    auth.sign_in("demo-admin")
+    assert client.get("/").headers["Location"] == "/admin/practitioners"
+
+
+@pytest.mark.parametrize("rule", [rule for (rule, method), kind in ROUTES.items()
+                                  if kind == PUBLIC and method == "GET" and rule != "/"])
+def test_public_pages_answer_signed_out(client, rule):
+    assert client.get(fill(rule)).status_code == 200
+
+
+# --- who sees which families --------------------------------------------------------------
+
+def me(db, username):
+    return dict(next(db.query("SELECT * FROM practitioners WHERE username = ?", [username])))
+
+
+def expected_families(db, username):
+    """Need to know, worked out here from the tables rather than by access.py's SQL."""
+    person = me(db, username)
+    assignments = list(db.query(
+        "SELECT a.family_id, p.id AS practitioner_id, p.team_id FROM assignments a"
+        " JOIN practitioners p ON p.id = a.practitioner_id"))
+    if person["role"] == "admin":
+        return set()
+    if person["role"] == "team_lead":
+        held = {row["id"] for row in db.query("SELECT id, team_id FROM families") if row["team_id"] == person["team_id"]}
+        return held | {a["family_id"] for a in assignments if a["team_id"] == person["team_id"]}
+    return {a["family_id"] for a in assignments if a["practitioner_id"] == person["id"]}
+
+
+def all_ids(db, sql):
+    return [row[0] for row in db.execute(sql).fetchall()]
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_each_role_sees_exactly_the_families_they_need_to(client, auth, db, username):
+    visible = expected_families(db, username)
+    families = all_ids(db, "SELECT id FROM families")
+    if username != "demo-admin":
+        assert 0 < len(visible) < len(families), "the demo data must make this test mean something"
+    auth.sign_in(username)
+    listing = client.get("/families")
+    if username == "demo-admin":
+        assert listing.status_code in (200, 404)
+    listed = {int(i) for i in re.findall(r'href="/families/(\d+)"', listing.get_data(as_text=True))}
+    assert listed == visible
+    for family_id in families:
+        status = client.get(f"/families/{family_id}").status_code
+        assert status == (200 if family_id in visible else 404), family_id
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_each_role_sees_exactly_the_children_of_their_families(client, auth, db, username):
+    visible = expected_families(db, username)
+    auth.sign_in(username)
+    for child_id, family_id in db.execute("SELECT id, family_id FROM children").fetchall():
+        assert client.get(f"/children/{child_id}").status_code == (200 if family_id in visible else 404), child_id
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_each_role_sees_exactly_the_visits_of_their_families(client, auth, db, username):
+    visible = expected_families(db, username)
+    auth.sign_in(username)
+    visits = db.execute("SELECT id, family_id FROM visit_records").fetchall()
+    assert visits
+    for visit_id, family_id in visits:
+        expected = 200 if family_id in visible else 404
+        assert client.get(f"/visits/{visit_id}").status_code == expected, visit_id
+        amend = 200 if family_id in visible and username in RECORDERS else 404
+        assert client.get(f"/visits/{visit_id}/amend").status_code == amend, visit_id
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_each_role_may_record_visits_only_for_their_families(client, auth, db, username):
+    visible = expected_families(db, username)
+    auth.sign_in(username)
+    for family_id in all_ids(db, "SELECT id FROM families"):
+        expected = 200 if family_id in visible and username in RECORDERS else 404
+        assert client.get(f"/families/{family_id}/visits/new").status_code == expected, family_id
+
+
+@pytest.mark.parametrize("username", ROLES)
+def test_today_shows_only_families_they_need_to_see(client, auth, db, username):
+    visible = expected_families(db, username)
+    auth.sign_in(username)
+    response = client.get("/today", follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    shown = {int(i) for i in re.findall(r'/families/(\d+)', page)}
+    assert shown <= visible
+    shown_children = {int(i) for i in re.findall(r'/children/(\d+)', page)}
+    children_of = dict(db.execute("SELECT id, family_id FROM children").fetchall())
+    assert all(children_of[c] in visible for c in shown_children)
+    if username == "demo-worker":
+        assert shown, "demo-worker has visits today and this week"
+
+
+def test_the_admin_sees_practitioners_and_no_family(client, auth, db):
+    auth.sign_in("demo-admin")
+    page = client.get("/admin/practitioners").get_data(as_text=True)
+    assert "Sam Demo-Worker" in page and "Morgan Demo-Lead" in page
+    assert client.get("/today").headers["Location"] == "/admin/practitioners"
+    names = [row[0] for row in db.execute("SELECT name FROM families")]
+    assert not any(name in page for name in names)
+
+
+@pytest.mark.parametrize("username", [u for u in ROLES if u != "demo-admin"])
+def test_the_admin_page_does_not_exist_for_anyone_else(client, auth, username):
+    auth.sign_in(username)
+    assert client.get("/admin/practitioners").status_code == 404
+
+
+# --- another team's records and unknown ids -----------------------------------------------
+
+def invisible(db, username):
+    """A family this practitioner may not see, with a child and a visit of it."""
+    visible = expected_families(db, username)
+    for family_id in all_ids(db, "SELECT family_id FROM visit_records ORDER BY family_id"):
+        if family_id not in visible:
+            child_id = db.execute("SELECT id FROM children WHERE family_id = ?", [family_id]).fetchone()[0]
+            visit_id = db.execute("SELECT id FROM visit_records WHERE family_id = ?", [family_id]).fetchone()[0]
+            return {"family_id": family_id, "child_id": child_id, "visit_id": visit_id}
+    raise AssertionError("every family is visible")
+
+
+@pytest.mark.parametrize("username", ROLES)
+@pytest.mark.parametrize("rule, method", [key for key in ROUTES if re.search(r"<(\w+:)?(family_id|child_id|visit_id)>", key[0])])
+def test_another_teams_records_are_404_on_every_route(client, auth, db, username, rule, method):
+    """Any route naming a family, child or visit of another team answers 404 and changes nothing."""
+    ids = invisible(db, username)
+    counts = {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+              for table in ("visit_records", "amendments", "sync_receipts")}
+    auth.sign_in(username)
+    response = request(client, method, fill(rule, ids), data={"record_id": str(uuid.uuid4())})
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    for table, count in counts.items():
+        assert db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == count, table
+
+
+@pytest.mark.parametrize("url", ["/families/999999", "/children/999999", f"/visits/{uuid.uuid4()}",
+                                 "/visits/not-a-uuid", f"/visits/{uuid.uuid4()}/amend",
+                                 "/families/999999/visits/new", "/families/abc", "/children/-1",
+                                 "/no-such-page"])
+def test_unknown_ids_are_404(client, auth, url):
+    auth.sign_in("demo-lead")
+    assert client.get(url).status_code == 404
+
+
+def test_a_hidden_family_looks_exactly_like_one_that_does_not_exist(client, auth, db):
+    ids = invisible(db, "demo-worker")
+    auth.sign_in("demo-worker")
+    hidden = client.get(f"/families/{ids['family_id']}")
+    missing = client.get("/families/999999")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.get_data() == missing.get_data()
+    name = db.execute("SELECT name FROM families WHERE id = ?", [ids["family_id"]]).fetchone()[0]
+    assert name not in hidden.get_data(as_text=True)
+
+
+def test_a_visit_for_another_teams_family_cannot_be_recorded(client, auth, db):
+    ids = invisible(db, "demo-worker")
+    child_ids = [str(c) for c in all_ids(db, f"SELECT id FROM children WHERE family_id = {ids['family_id']}")]
+    auth.sign_in("demo-worker")
+    record_id = str(uuid.uuid4())
+    response = client.post(f"/families/{ids['family_id']}/visits/new", data=full_visit(record_id, child_ids))
+    assert response.status_code == 404
+    assert db.execute("SELECT count(*) FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == 0
+
+
+def test_another_teams_visit_cannot_be_amended(client, auth, db):
+    ids = invisible(db, "demo-worker")
+    auth.sign_in("demo-worker")
+    response = client.post(f"/visits/{ids['visit_id']}/amend", data={
+        "record_id": str(uuid.uuid4()), "field": "analysis", "amended_value": "x", "reason": "y"})
+    assert response.status_code == 404
+    assert db.execute("SELECT count(*) FROM amendments WHERE visit_id = ?", [ids["visit_id"]]).fetchone()[0] == 0
+
+
+def test_a_family_stops_being_visible_when_the_assignment_ends(client, auth, db):
+    auth.sign_in("demo-worker")
+    worker = me(db, "demo-worker")
+    family_id = db.execute("SELECT family_id FROM assignments WHERE practitioner_id = ?", [worker["id"]]).fetchone()[0]
+    assert client.get(f"/families/{family_id}").status_code == 200
+    db.execute("DELETE FROM assignments WHERE family_id = ? AND practitioner_id = ?", [family_id, worker["id"]])
+    assert client.get(f"/families/{family_id}").status_code == 404
+    page = client.get("/today").get_data(as_text=True)
+    assert f"/families/{family_id}\"" not in page
+    name = db.execute("SELECT name FROM families WHERE id = ?", [family_id]).fetchone()[0]
+    assert name not in page, "Today must not show a family no longer assigned"
+
+
+# --- the audit log ------------------------------------------------------------------------
+
+def audit_since(db, last_id):
+    return [tuple(row) for row in db.execute(
+        "SELECT practitioner_id, action, entity, entity_id, route FROM audit_log WHERE id > ? ORDER BY id",
+        [last_id]).fetchall()]
+
+
+def last_audit_id(db):
+    return db.execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
+
+
+@pytest.fixture
+def worker_family(client, auth, db):
+    auth.sign_in("demo-worker")
+    worker = me(db, "demo-worker")
+    family_id = db.execute("SELECT family_id FROM assignments WHERE practitioner_id = ? ORDER BY family_id",
+                           [worker["id"]]).fetchone()[0]
+    children = all_ids(db, f"SELECT id FROM children WHERE family_id = {family_id} ORDER BY date_of_birth")
+    return worker["id"], family_id, children
+
+
+def test_reading_a_family_audits_the_family_and_each_child(client, db, worker_family):
+    me_id, family_id, children = worker_family
+    start = last_audit_id(db)
+    client.get(f"/families/{family_id}")
+    rows = audit_since(db, start)
+    route = f"/families/{family_id}"
+    assert (me_id, "read", "family", str(family_id), route) in rows
+    for child_id in children:
+        assert (me_id, "read", "child", str(child_id), route) in rows
+    at = db.execute("SELECT at FROM audit_log WHERE id > ? LIMIT 1", [start]).fetchone()[0]
+    assert abs(datetime.fromisoformat(at) - datetime.now(timezone.utc)) < timedelta(minutes=1)
+
+
+def test_reading_a_child_is_audited(client, db, worker_family):
+    me_id, _, children = worker_family
+    start = last_audit_id(db)
+    client.get(f"/children/{children[0]}")
+    assert (me_id, "read", "child", str(children[0]), f"/children/{children[0]}") in audit_since(db, start)
+
+
+def test_the_families_list_is_audited(client, db, worker_family):
+    me_id, family_id, _ = worker_family
+    start = last_audit_id(db)
+    client.get("/families")
+    assert (me_id, "read", "family", str(family_id), "/families") in audit_since(db, start)
+
+
+def test_today_audits_the_children_and_families_it_shows(client, db, worker_family):
+    me_id, family_id, children = worker_family
+    start = last_audit_id(db)
+    page = client.get("/today").get_data(as_text=True)
+    rows = audit_since(db, start)
+    for child_id in {int(i) for i in re.findall(r"/children/(\d+)", page)}:
+        assert (me_id, "read", "child", str(child_id), "/today") in rows
+    for shown in {int(i) for i in re.findall(r"/families/(\d+)\"", page)}:
+        assert (me_id, "read", "family", str(shown), "/today") in rows
+
+
+def test_recording_and_amending_a_visit_are_audited(client, db, worker_family):
+    me_id, family_id, _ = worker_family
+    start = last_audit_id(db)
+    record_id, child_ids = visit_form(client, family_id)
+    assert (me_id, "read", "family", str(family_id), f"/families/{family_id}/visits/new") in audit_since(db, start)
+
+    start = last_audit_id(db)
+    client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids))
+    assert (me_id, "write", "visit", record_id, f"/families/{family_id}/visits/new") in audit_since(db, start)
+
+    start = last_audit_id(db)
+    client.get(f"/visits/{record_id}")
+    assert (me_id, "read", "visit", record_id, f"/visits/{record_id}") in audit_since(db, start)
+
+    start = last_audit_id(db)
+    client.get(f"/visits/{record_id}/amend")
+    assert (me_id, "read", "visit", record_id, f"/visits/{record_id}/amend") in audit_since(db, start)
+
+    start = last_audit_id(db)
+    amendment_id = str(uuid.uuid4())
+    client.post(f"/visits/{record_id}/amend", data={"record_id": amendment_id, "field": "actions",
+                                                   "amended_value": "Refer to the team lead.", "reason": "Missed out"})
+    assert (me_id, "write", "amendment", amendment_id, f"/visits/{record_id}/amend") in audit_since(db, start)
+
+
+def test_a_form_shown_again_with_errors_is_audited_as_a_read(client, db, worker_family):
+    """The page shown again still holds the family's children: that is a read too."""
+    me_id, family_id, _ = worker_family
+    record_id, child_ids = visit_form(client, family_id)
+    start = last_audit_id(db)
+    response = client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids, analysis=""))
+    assert response.status_code == 400
+    assert (me_id, "read", "family", str(family_id), f"/families/{family_id}/visits/new") in audit_since(db, start)
+
+
+def test_a_404_writes_no_read_of_the_hidden_family(client, auth, db):
+    ids = invisible(db, "demo-worker")
+    auth.sign_in("demo-worker")
+    start = last_audit_id(db)
+    client.get(f"/families/{ids['family_id']}")
+    client.get(f"/children/{ids['child_id']}")
+    client.get(f"/visits/{ids['visit_id']}")
+    assert [row for row in audit_since(db, start) if row[1] == "read"] == []
+
+
+# --- what pages show ----------------------------------------------------------------------
+
+def test_html_in_what_was_typed_is_shown_as_text(client, db, worker_family):
+    _, family_id, _ = worker_family
+    db.execute("UPDATE families SET name = ? WHERE id = ?", ["<b>Bold</b> <script>alert(1)</script>", family_id])
+    record_id, child_ids = visit_form(client, family_id)
+    data = full_visit(record_id, child_ids, analysis='<img src=x onerror="alert(1)"> analysis',
+                      parent_alcohol_account="<script>alert('drink')</script>")
+    data["children-0-words"] = "<iframe src=//evil.example></iframe>"
+    assert client.post(f"/families/{family_id}/visits/new", data=data).status_code == 302
+    for url in (f"/visits/{record_id}", f"/families/{family_id}", "/families", "/today"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in page, url
+        assert "<img src=x" not in page and "<iframe" not in page and "<b>Bold</b>" not in page, url
+    visit_page = client.get(f"/visits/{record_id}").get_data(as_text=True)
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; analysis" in visit_page
+    assert "&lt;iframe src=//evil.example&gt;&lt;/iframe&gt;" in visit_page
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in client.get(f"/families/{family_id}").get_data(as_text=True)
+
+
+def test_pages_carry_no_inline_script_handlers_or_styles(client, db, worker_family):
+    """The strict CSP would block them: pages must not rely on any."""
+    _, family_id, children = worker_family
+    record_id, child_ids = visit_form(client, family_id)
+    client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids))
+    for url in ("/sign-in", "/today", "/families", f"/families/{family_id}", f"/children/{children[0]}",
+                f"/families/{family_id}/visits/new", f"/visits/{record_id}", f"/visits/{record_id}/amend"):
+        page = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url
+        assert not re.search(r"\son[a-z]+\s*=", page), url
+        assert not re.search(r"\sstyle\s*=", page), url
+
+
+def test_a_double_post_of_an_amendment_stores_one(client, db, worker_family):
+    _, family_id, _ = worker_family
+    record_id, child_ids = visit_form(client, family_id)
+    client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids))
+    data = {"record_id": str(uuid.uuid4()), "field": "analysis", "amended_value": "Better words.",
+            "reason": "Clearer"}
+    first = client.post(f"/visits/{record_id}/amend", data=data)
+    second = client.post(f"/visits/{record_id}/amend", data=data)
+    assert first.status_code == second.status_code == 302
+    assert db.execute("SELECT count(*) FROM amendments WHERE visit_id = ?", [record_id]).fetchone()[0] == 1
