@@ -57,7 +57,7 @@ def apply_visit(db, item, context):
     author = context["author"]
     payload = item["payload"]
     family_id = payload.get("family_id")
-    if not isinstance(family_id, int) or not access.can_see_family(db, author, family_id):
+    if not is_row_id(family_id) or not access.can_see_family(db, author, family_id):
         raise Rejected({"family_id": NOT_YOURS})
     form = VisitRecordForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
     if not form.validate():
@@ -94,6 +94,11 @@ def apply_amendment(db, item, context):
     return amendment["id"]
 
 
+def is_row_id(value):
+    """A row id from a payload: an integer, and not JSON's true/false (which Python counts as 1/0)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _pairs(fields):
     """(name, value) pairs from {name: [values]}; anything else is not a form."""
     if not isinstance(fields, dict):
@@ -116,7 +121,7 @@ def apply_was_not_brought(db, item, context):
     author = context["author"]
     child_id = item["payload"].get("child_id")
     row = db.execute("SELECT family_id FROM children WHERE id = ?", [child_id]).fetchone() \
-        if isinstance(child_id, int) else None
+        if is_row_id(child_id) else None
     if row is None or not access.can_see_family(db, author, row[0]):
         raise Rejected({"child_id": "That child does not exist or is not one you can see."})
     form = AppointmentEventForm(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
