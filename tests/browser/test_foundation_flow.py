@@ -183,6 +183,9 @@ def test_worker_records_a_full_visit_and_amends_it_keeping_the_original(device, 
     expect(original).to_contain_text(PARENT_SAYS)
     expect(amended).to_contain_text(CORRECTED)
     expect(amendment).to_contain_text("Reason: She corrected herself as I was leaving.")
+    parent = page.locator(".fv-accounts").first.locator(".fv-accounts__side").nth(1)
+    expect(parent).to_contain_text(PARENT_SAYS)  # the record still reads as first saved...
+    expect(parent.get_by_role("link", name="Corrected later: see the amendment below")).to_be_visible()  # ...flagged
     check_page(page, f"07-visit-amended-{size}")
 
     page.get_by_role("link", name=f"Back to {family}").click()
