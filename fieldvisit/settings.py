@@ -16,6 +16,26 @@ DEFAULTS = {
     "critical_recording_deadline_hours": 24,
     # Rule 1: every baby under this many months counts as not independently mobile.
     "non_mobile_under_months": 6,
+    # Rules 1-3 (body map): the partnership's pathway for each injury rule: required actions, hours to the deadline.
+    "bodymap_pathways": {
+        "bruise_not_independently_mobile": {"deadline_hours": 8, "actions": [
+            "Discuss the mark the same day with children's social care (the professional who saw it)",
+            "Make a referral to children's social care: it never waits for the paediatric opinion",
+            "Arrange an urgent paediatric opinion (child protection medical)",
+            "Record the outcome of the discussion, the referral and the medical"]},
+        "injury_child_protection_plan": {"deadline_hours": 24, "actions": [
+            "Tell the child's social worker the same day",
+            "Arrange for the injury to be examined by a suitably qualified doctor",
+            "If no medical is arranged, record the rationale"]},
+        "suspect_maltreatment": {"deadline_hours": 24, "actions": [
+            "Make a referral to children's social care",
+            "Record the actions taken and the outcome of the referral"]},
+    },
+    # Rule 4: the TEN-4-FACESp prompt (advisory) for children under N months; any bruise at N months or under.
+    "ten4_facesp_under_months": 48,
+    "ten4_facesp_any_bruise_up_to_months": 4,
+    # Body map: the figure offered from each age in months (the practitioner can choose another).
+    "bodymap_figure_from_months": {"toddler": 12, "child": 36, "young_person": 132},
     # Rule 9: a pattern of Was Not Brought.
     "was_not_brought_pattern_count": 3,
     "was_not_brought_pattern_weeks": 8,
