@@ -63,6 +63,11 @@ def register_blueprints(app):
     # The sync API takes JSON from this origin only; form tokens expire offline (OFFLINE.md).
     csrf.exempt(sync_api.bp)
     app.register_blueprint(sync_api.bp)
+    # Team leads' work (issue 4): the rota, the escalations dashboard, was not brought, AUDIT.
+    from fieldvisit import alcohol_audit_views, dashboard, was_not_brought_views
+    from fieldvisit.rota import views as rota
+    for module in (rota, dashboard, was_not_brought_views, alcohol_audit_views):
+        app.register_blueprint(module.bp)
 
 
 def register_error_pages(app):

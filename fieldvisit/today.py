@@ -47,6 +47,8 @@ def home():
         return redirect(url_for("auth.sign_in"))
     if g.practitioner["role"] == "admin":
         return redirect(url_for("admin.practitioners"))
+    if g.practitioner["role"] == "team_lead":
+        return redirect(url_for("dashboard.dashboard"))  # the lead's home: escalations first
     return redirect(url_for("today.today"))
 
 

@@ -1,0 +1,62 @@
+"""Pages to record that a child was not brought to an appointment (or that a parent cancelled or
+re-arranged one) and to read a child's missed appointments with their running count."""
+import uuid
+from datetime import date, datetime
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from fieldvisit import access, audit, concerns, records, settings
+from fieldvisit.auth import login_required, roles_required
+from fieldvisit.children import children_with_status
+from fieldvisit.db import get_db
+from fieldvisit.was_not_brought import events_for_child
+from fieldvisit.was_not_brought_forms import AppointmentEventForm
+
+bp = Blueprint("wnb", __name__)
+RECORDERS = tuple(access.RECORDING_ROLES)
+
+
+def child_with_status(db, child):
+    [child] = children_with_status(db, [child], date.today(), settings.load(db))
+    return child
+
+
+@bp.get("/children/<int:child_id>/was-not-brought")
+@login_required
+def child_appointments(child_id):
+    db = get_db()
+    child = child_with_status(db, access.child_or_404(db, g.practitioner, child_id))
+    family = db["families"].get(child["family_id"])
+    audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
+    return render_template("wnb/list.html", child=child, family=family, events=events_for_child(db, child_id),
+                           concerns=concerns.concerns_for_child(db, child_id), saved=request.args.get("saved"),
+                           partnership=settings.load(db))
+
+
+@bp.route("/children/<int:child_id>/was-not-brought/new", methods=["GET", "POST"])
+@roles_required(*RECORDERS)
+def record_was_not_brought(child_id):
+    db = get_db()
+    child = child_with_status(db, access.child_or_404(db, g.practitioner, child_id))
+    family = db["families"].get(child["family_id"])
+    form = AppointmentEventForm() if request.method == "POST" else AppointmentEventForm(
+        formdata=None, data={"record_id": str(uuid.uuid4()), "event": request.args.get("event", "was_not_brought")})
+    errors = {}
+    if request.method == "POST":
+        if form.validate():
+            receipt = records.ingest(db, {
+                "id": form.record_id.data.lower(), "kind": "was_not_brought",
+                "recorded_at": datetime.now().isoformat(timespec="seconds"),
+                "payload": {"child_id": child_id, "fields": records.form_fields(request.form)},
+            }, g.practitioner, request.path)
+            if receipt.status in ("stored", "duplicate"):
+                return redirect(url_for("wnb.child_appointments", child_id=child_id, saved=1))
+            if receipt.status == "conflict":
+                return render_template("visits/conflict.html", receipt=receipt, family=family), 409
+            errors = receipt.errors
+        else:
+            errors = records.form_errors(form)
+    else:
+        audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
+    return render_template("wnb/record.html", form=form, child=child, family=family,
+                           errors=errors), 400 if errors else 200
