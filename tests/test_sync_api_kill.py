@@ -1,0 +1,129 @@
+"""A real server killed with SIGKILL in the middle of a batch leaves no half-applied item, and once
+the device has sent the batch again the central record is the same as after one clean send."""
+import random
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+
+from fieldvisit import create_app
+from fieldvisit.db import connect
+from tests.conftest import DEMO_PASSWORD
+from tests.sync_fakes import assert_visits_whole, families_of, visit_ids, visit_item
+from tests.sync_live import Device, SyncServer
+
+BATCH = 100
+KILLS = 3
+# Columns holding the server's clock (when it received or raised something), which differ
+# between two runs; everything else must be equal.
+SERVER_CLOCK_COLUMNS = {"deadline"}
+NOT_COMPARED = {"audit_log", "schema_version", "device_secrets"}
+
+
+def batch_for(db, username, size):
+    _, families = families_of(db, username)
+    family_ids = sorted(families)
+    day = (date.today() - timedelta(days=1)).isoformat()
+    return [visit_item(family_ids[n % len(family_ids)], families[family_ids[n % len(family_ids)]], day=day,
+                       analysis=f"Visit {n} of the batch.", recorded_at=f"2026-11-20T11:{n % 60:02d}:00")
+            for n in range(size)]
+
+
+def stored_of(path, ids):
+    """How many of these items have a receipt, read as any other reader would (WAL)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+        placeholders = ", ".join("?" for _ in ids)
+        return conn.execute(f"SELECT count(*) FROM sync_receipts WHERE item_id IN ({placeholders})", ids).fetchone()[0]
+
+
+def state(path):
+    """Every table's rows, without the server's clock columns, in a stable order."""
+    db = connect(path)
+    try:
+        dump = {}
+        for table in sorted(set(db.table_names()) - NOT_COMPARED):
+            columns = [c.name for c in db[table].columns
+                       if not (c.name.endswith("_at") and c.name not in ("recorded_at", "happened_at", "due_at"))
+                       and c.name not in SERVER_CLOCK_COLUMNS]
+            rows = db.execute(f"SELECT {', '.join(columns)} FROM [{table}]").fetchall()
+            dump[table] = (columns, sorted(rows, key=repr))
+        return dump
+    finally:
+        db.close()
+
+
+def send_in_background(device, items):
+    outcome = {}
+
+    def send():
+        try:
+            outcome["answer"] = device.push(items)
+        except OSError as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def test_a_server_killed_mid_batch_leaves_nothing_half_applied_and_a_resend_equals_one_clean_send(
+        tmp_path, seeded_db_file):
+    killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
+    shutil.copy(seeded_db_file, killed_db)
+    shutil.copy(seeded_db_file, clean_db)
+    seed = connect(seeded_db_file)
+    items = batch_for(seed, "demo-worker", BATCH)
+    seeded = visit_ids(seed)
+    seed.close()
+    ids = [item["id"] for item in items]
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    server = SyncServer(killed_db, instance).start()
+    device = Device(server, str(uuid.uuid4()), timeout=30)
+    try:
+        device.sign_in("demo-worker")
+        stored_at_kill = []
+        for _ in range(KILLS):
+            before = stored_of(killed_db, ids)
+            thread, outcome = send_in_background(device, items)
+            deadline = time.monotonic() + 30
+            # Kill as soon as a few more items than before are in: in the middle of the batch.
+            while stored_of(killed_db, ids) < min(before + 3, BATCH) and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(random.uniform(0, 0.01))  # land anywhere: inside an item's transaction or between two
+            server.kill()
+            thread.join(30)
+            assert "answer" not in outcome or outcome["answer"][0] != 200, "the batch finished before the kill"
+            db = connect(killed_db)  # opening it recovers the WAL as a restarted server would
+            received = assert_visits_whole(db, seeded)
+            db.close()
+            assert received <= set(ids)
+            stored_at_kill.append(len(received))
+            server.start()
+        print("stored when killed:", stored_at_kill)
+        assert 0 < stored_at_kill[0] and stored_at_kill[-1] < BATCH, stored_at_kill
+        assert stored_at_kill == sorted(stored_at_kill), "a committed item was lost"
+        # The device never saw a receipt, so it sends the whole batch again.
+        status, answer = device.push(items)
+        assert status == 200
+        statuses = [receipt["status"] for receipt in answer["receipts"]]
+        assert statuses == ["duplicate"] * stored_at_kill[-1] + ["stored"] * (BATCH - stored_at_kill[-1])
+    finally:
+        server.stop()
+
+    app = create_app({"DATABASE": str(clean_db), "SECRET_KEY": "test", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, "SYNC_PRIVATE_KEY_FILE": str(tmp_path / "clean.pem")})
+    client = app.test_client()
+    client.post("/sign-in", data={"username": "demo-worker", "password": DEMO_PASSWORD})
+    clean = client.post("/api/sync/push", json={"device_id": device.device_id, "schema_version": 1, "items": items})
+    assert [r["status"] for r in clean.get_json()["receipts"]] == ["stored"] * BATCH
+
+    killed_state, clean_state = state(killed_db), state(clean_db)
+    assert killed_state.keys() == clean_state.keys()
+    for table in clean_state:
+        assert killed_state[table] == clean_state[table], f"{table} differs from one clean send"
+    db = connect(killed_db)
+    assert assert_visits_whole(db, seeded) == set(ids)
+    db.close()
