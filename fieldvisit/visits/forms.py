@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
                      IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation,
+                                ValidationError)
 
 from fieldvisit.visits.domain import (AMENDABLE_FIELDS, CHILD_ALONE, CONTAINER_TYPES,
                                       HOME_CONDITION_HEADINGS, HOME_CONDITION_RATINGS, OUTCOMES,
@@ -26,6 +27,24 @@ def valid_record_id(form, field):
         raise ValidationError("This form has lost its record id. Reload the page and try again.")
 
 
+class RequiredWhen:
+    """An answer required when `condition(form)` holds, for a field that is otherwise optional.
+
+    It goes before Optional() in the validators: Optional() stops the chain on an empty
+    field, so an inline `validate_<name>` never runs for the very case it is meant to catch.
+    """
+
+    def __init__(self, condition, message):
+        self.condition = condition
+        self.message = message
+
+    def __call__(self, form, field):
+        empty = not field.raw_data or not str(field.raw_data[0]).strip()
+        if empty and self.condition(form):
+            field.errors[:] = []  # not "Not a valid choice": say what to answer
+            raise StopValidation(self.message(form) if callable(self.message) else self.message)
+
+
 def clean_text(value):
     """Absent text is empty text; surrounding whitespace is not part of what was written."""
     return (value or "").strip()
@@ -41,8 +60,10 @@ def text(label, required=None):
 class ChildSeenForm(Form):
     child_id = HiddenField()
     seen = RadioField("Was the child seen?", choices=YES_NO, validators=[InputRequired("Say whether the child was seen")])
-    seen_alone = RadioField("Was the child seen alone?", choices=YES_NO, validators=[Optional()])
-    bedroom_seen = RadioField("Was the child's bedroom seen?", choices=YES_NO, validators=[Optional()])
+    seen_alone = RadioField("Was the child seen alone?", choices=YES_NO, validators=[
+        RequiredWhen(lambda form: form.seen.data == "yes", "Say whether the child was seen alone"), Optional()])
+    bedroom_seen = RadioField("Was the child's bedroom seen?", choices=YES_NO, validators=[
+        RequiredWhen(lambda form: form.seen.data == "yes", "Say whether the child's bedroom was seen"), Optional()])
     found_alone = BooleanField("This child was found alone or with an unsuitable carer")
     # Rule 11: an older child looking after a brother or sister (fieldvisit/children_alone.py).
     looking_after = BooleanField("This child was looking after a brother or sister")
@@ -54,24 +75,16 @@ class ChildSeenForm(Form):
         if not (field.data or "").isdigit():
             raise ValidationError("This form lists a child it does not know. Reload the page and try again.")
 
-    def validate_seen_alone(self, field):
-        if self.seen.data == "yes" and not field.data:
-            raise ValidationError("Say whether the child was seen alone")
-
-    def validate_bedroom_seen(self, field):
-        if self.seen.data == "yes" and not field.data:
-            raise ValidationError("Say whether the child's bedroom was seen")
-
 
 class AdultPresentForm(Form):
     full_name = StringField("Name or description", filters=[clean_text], validators=[Length(max=200, message="Name must be 200 characters or fewer")])
     relationship = StringField("Relationship to the children", filters=[clean_text], validators=[Length(max=200, message="Relationship must be 200 characters or fewer")])
     presence = RadioField("Present?", choices=[("present", "Present"), ("expected_absent", "Expected but absent"),
-                                                ("not_expected", "Not expected")], validators=[Optional()])
+                                                ("not_expected", "Not expected")], validators=[
+        RequiredWhen(lambda form: form.full_name.data, lambda form: f"Say whether {form.full_name.data} was present"),
+        Optional()])
 
     def validate_presence(self, field):
-        if self.full_name.data and not field.data:
-            raise ValidationError(f"Say whether {self.full_name.data} was present")
         if field.data in ("present", "expected_absent") and not self.full_name.data:
             raise ValidationError("Give a name or a description of the adult (for example, 'unknown man, introduced as a friend')")
 
@@ -82,17 +95,13 @@ class HomeConditionForm(Form):
 
 
 class ContainerForm(Form):
-    count = IntegerField("How many", validators=[Optional(), NumberRange(min=1, max=999, message="Enter a number from 1 to 999")])
-    container_type = SelectField("What", choices=[("", "Choose")] + list(CONTAINER_TYPES.items()), validators=[Optional()])
+    count = IntegerField("How many", validators=[
+        RequiredWhen(lambda form: form.container_type.data or form.where.data,
+                     "Enter how many empty bottles or cans were seen"),
+        Optional(), NumberRange(min=1, max=999, message="Enter a number from 1 to 999")])
+    container_type = SelectField("What", choices=[("", "Choose")] + list(CONTAINER_TYPES.items()), validators=[
+        RequiredWhen(lambda form: form.count.data, "Choose what kind of bottles or cans were seen"), Optional()])
     where = StringField("Where in the home", filters=[clean_text], validators=[Length(max=500, message="Where must be 500 characters or fewer")])
-
-    def validate_count(self, field):
-        if (self.container_type.data or self.where.data) and not field.data:
-            raise ValidationError("Enter how many empty bottles or cans were seen")
-
-    def validate_container_type(self, field):
-        if self.count.data and not field.data:
-            raise ValidationError("Choose what kind of bottles or cans were seen")
 
 
 class HomeConditionsForm(Form):
