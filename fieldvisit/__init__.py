@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
+from werkzeug.routing import IntegerConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -21,9 +22,19 @@ def secret_key(instance_path):
     return key_file.read_text().strip()
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in a URL is a row id: a number beyond SQLite's integers is a 404, not an
+    OverflowError (a 500) when it reaches a query."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("FIELDVISIT_INSTANCE"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.url_map.converters["int"] = RowIdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         DATABASE=os.environ.get("FIELDVISIT_DB") or os.path.join(app.instance_path, "fieldvisit.db"),
