@@ -232,7 +232,8 @@ def test_another_teams_records_are_404_on_every_route(client, auth, db, username
 @pytest.mark.parametrize("url", ["/families/999999", "/children/999999", f"/visits/{uuid.uuid4()}",
                                  "/visits/not-a-uuid", f"/visits/{uuid.uuid4()}/amend",
                                  "/families/999999/visits/new", "/families/abc", "/children/-1",
-                                 "/no-such-page"])
+                                 "/no-such-page", "/families/99999999999999999999", "/children/99999999999999999999",
+                                 "/families/99999999999999999999/visits/new"])
 def test_unknown_ids_are_404(client, auth, url):
     auth.sign_in("demo-lead")
     assert client.get(url).status_code == 404
