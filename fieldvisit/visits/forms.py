@@ -27,6 +27,12 @@ def valid_record_id(form, field):
         raise ValidationError("This form has lost its record id. Reload the page and try again.")
 
 
+def is_row_id_text(value):
+    """A row id as posted: ASCII digits that fit SQLite's integers ('²'.isdigit() is true
+    but int('²') fails; 99999999999999999999 overflows SQLite)."""
+    return bool(value) and value.isascii() and value.isdigit() and len(value) <= 18
+
+
 class RequiredWhen:
     """An answer required when `condition(form)` holds, for a field that is otherwise optional.
 
@@ -72,7 +78,7 @@ class ChildSeenForm(Form):
     demeanour = text("Demeanour")
 
     def validate_child_id(self, field):
-        if not (field.data or "").isdigit():
+        if not is_row_id_text(field.data):
             raise ValidationError("This form lists a child it does not know. Reload the page and try again.")
 
 
@@ -140,6 +146,10 @@ class VisitRecordForm(FlaskForm):
     actions = text("Actions")
     next_visit_due = DateField("Next visit due", validators=[Optional()])
 
+    def validate_scheduled_visit_id(self, field):
+        if field.data and not is_row_id_text(field.data):
+            raise ValidationError("This form's scheduled visit is not one we know. Reload the page and try again.")
+
     def validate_visit_date(self, field):
         if field.data and self.visit_time.data:
             happened = datetime.combine(field.data, self.visit_time.data)
@@ -204,7 +214,7 @@ def to_visit(form, family_id, recorded_at):
     return {
         "id": form.record_id.data.lower(),
         "family_id": family_id,
-        "scheduled_visit_id": int(form.scheduled_visit_id.data) if (form.scheduled_visit_id.data or "").isdigit() else None,
+        "scheduled_visit_id": int(form.scheduled_visit_id.data) if is_row_id_text(form.scheduled_visit_id.data) else None,
         "visit_type": form.visit_type.data,
         "happened_at": datetime.combine(form.visit_date.data, form.visit_time.data).isoformat(timespec="minutes"),
         "duration_minutes": form.duration_minutes.data,

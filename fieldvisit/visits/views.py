@@ -8,7 +8,7 @@ from fieldvisit import access, audit, records
 from fieldvisit.auth import login_required, roles_required
 from fieldvisit.db import get_db
 from fieldvisit.visits import domain
-from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm
+from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, is_row_id_text
 
 bp = Blueprint("visits", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
@@ -17,11 +17,11 @@ RECORDERS = tuple(access.RECORDING_ROLES)
 def blank_visit_form(db, family_id, children, adults):
     """A new visit form: a fresh record id, a row per child and per adult of the household."""
     scheduled = None
-    scheduled_id = request.args.get("scheduled", type=int)
-    if scheduled_id:
+    scheduled_id = request.args.get("scheduled", "")
+    if is_row_id_text(scheduled_id):
         scheduled = db.execute(
             "SELECT id, visit_type FROM scheduled_visits WHERE id = ? AND family_id = ? AND status = 'scheduled'",
-            [scheduled_id, family_id]).fetchone()
+            [int(scheduled_id), family_id]).fetchone()
     now = datetime.now()
     return VisitRecordForm(formdata=None, data={
         "record_id": str(uuid.uuid4()),
