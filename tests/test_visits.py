@@ -137,3 +137,16 @@ def test_a_child_not_seen_needs_no_seen_alone_or_bedroom_answer(client, auth, db
     assert client.post(f"/families/{family_id}/visits/new", data=data).status_code == 302
     assert db.execute("SELECT seen, seen_alone, bedroom_seen FROM visit_children WHERE visit_id = ? AND child_id = ?",
                       [record_id, int(child_ids[0])]).fetchone() == (0, 0, 0)
+
+
+def test_the_form_opened_from_a_scheduled_visit_carries_it(client, auth, db):
+    auth.sign_in()
+    family_id = first_family_of(client)
+    slot, visit_type = db.execute("SELECT id, visit_type FROM scheduled_visits WHERE family_id = ? AND status = 'scheduled'",
+                                  [family_id]).fetchone()
+    page = client.get(f"/families/{family_id}/visits/new?scheduled={slot}").get_data(as_text=True)
+    assert f'name="scheduled_visit_id" value="{slot}"' in page
+    for odd in ("99999999999999999999", "²", "abc", "-1", str(slot) + "0000"):
+        response = client.get(f"/families/{family_id}/visits/new", query_string={"scheduled": odd})
+        assert response.status_code == 200, odd
+        assert 'name="scheduled_visit_id" value=""' in response.get_data(as_text=True), odd
