@@ -174,7 +174,7 @@ def children_with_status(db, children, today, settings):
     for child in children:
         row = dict(child, **visiting_status(child, seen[child["id"]], today, settings, rules[child["id"]]),
                    age=describe_age(child["date_of_birth"], today), rules=rules[child["id"]],
-                   **appointments[child["id"]])
+                   **appointments[child["id"]], was_not_brought_weeks=settings["was_not_brought_pattern_weeks"])
         row["counted_visits"] = len(recent[child["id"]])
         row["seen_alone_rule"] = row["bedroom_rule"] = None
         if rules[child["id"]]:

@@ -9,11 +9,21 @@ from fieldvisit import access, audit, concerns, records, settings
 from fieldvisit.auth import login_required, roles_required
 from fieldvisit.children import children_with_status
 from fieldvisit.db import get_db
-from fieldvisit.was_not_brought import events_for_child
+from fieldvisit.was_not_brought import EVENTS, SERVICES, events_for_child
 from fieldvisit.was_not_brought_forms import AppointmentEventForm
 
 bp = Blueprint("wnb", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
+
+
+@bp.app_template_filter("appointment_event")
+def appointment_event(code):
+    return EVENTS.get(code, code)
+
+
+@bp.app_template_filter("service")
+def service(code):
+    return SERVICES.get(code, code)
 
 
 def child_with_status(db, child):

@@ -192,7 +192,8 @@ def change_visit(scheduled_id):
                 errors = invalid.errors
         else:
             errors = records.form_errors(form)
-    return render_template("rota/change.html", family=family, visit=visit, form=form, errors=errors,
+    names = {p["id"]: p["display_name"] for p in db.query("SELECT id, display_name FROM practitioners")}
+    return render_template("rota/change.html", family=family, visit=visit, form=form, errors=errors, names=names,
                            changes=domain.changes_for(db, [scheduled_id]).get(scheduled_id, [])), 400 if errors else 200
 
 
