@@ -43,6 +43,8 @@ def visible_family_ids(db, practitioner):
 
 
 def can_see_family(db, practitioner, family_id):
+    if isinstance(family_id, int) and not -2**63 <= family_id < 2**63:
+        return False  # no family has an id SQLite cannot hold (and the query would overflow)
     sql, params = visible_families_sql(practitioner)
     row = db.execute(
         f"SELECT 1 FROM ({sql}) WHERE family_id = :family_id", dict(params, family_id=family_id)
