@@ -137,6 +137,19 @@ def dashboard_data(db, practitioner, now):
     }
 
 
+def raised_by(db, origin_kind, origin_id, now):
+    """Escalations a record raised, with their actions (for the record's own page)."""
+    rows = list(db.query("SELECT * FROM escalations WHERE origin_kind = ? AND origin_id = ? ORDER BY id",
+                         [origin_kind, str(origin_id)]))
+    actions = actions_for(db, [row["id"] for row in rows])
+    return [describe_escalation(row, actions.get(row["id"], []), now) for row in rows]
+
+
+@bp.app_context_processor
+def escalation_helpers():
+    return {"escalations_raised_by": lambda kind, origin_id: raised_by(get_db(), kind, origin_id, datetime.now())}
+
+
 # --- pages ---------------------------------------------------------------------------------
 
 @bp.get("/dashboard")

@@ -100,6 +100,8 @@ STATEMENTS = [
         UNIQUE (rule, origin_kind, origin_id, child_id)
     )""",
     "CREATE INDEX concerns_family_open ON concerns(family_id, acknowledged_at)",
+    # A record's page lists the escalations it raised (the UNIQUE index starts with the rule).
+    "CREATE INDEX escalations_origin ON escalations(origin_kind, origin_id)",
     # Rule 11: an older child found looking after a brother or sister on a visit.
     """CREATE TABLE visit_young_carers (
         visit_id TEXT NOT NULL REFERENCES visit_records(id),
