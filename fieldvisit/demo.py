@@ -5,6 +5,7 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 from fieldvisit.passwords import hash_password
+from fieldvisit.rota.demo import seed_lead_examples
 from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS, record_visit
 
 DEMO_SIGN_INS = {
@@ -54,6 +55,7 @@ def seed(db, password=None):
         teams = seed_organisations(db)
         people = seed_practitioners(db, teams, password_hash)
         seed_families(db, rng, teams, people)
+        seed_lead_examples(db, people)  # issue 4: an escalation, missed appointments, an AUDIT-C
     return password, True
 
 
