@@ -1,6 +1,7 @@
 """A real server killed with SIGKILL in the middle of a batch leaves no half-applied item, and once
 the device has sent the batch again the central record is the same as after one clean send."""
 import random
+from contextlib import closing
 import shutil
 import sqlite3
 import threading
@@ -32,8 +33,10 @@ def batch_for(db, username, size):
 
 
 def stored_of(path, ids):
-    """How many of these items have a receipt, read as any other reader would (WAL)."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as conn:
+    """How many of these items have a receipt, read as any other reader would (WAL). The connection
+    is closed at once: a connection left open in this process would keep SQLite from recovering the
+    WAL when the next one opens after the kill."""
+    with closing(sqlite3.connect(path, timeout=5)) as conn:
         placeholders = ", ".join("?" for _ in ids)
         return conn.execute(f"SELECT count(*) FROM sync_receipts WHERE item_id IN ({placeholders})", ids).fetchone()[0]
 
@@ -109,7 +112,11 @@ def test_a_server_killed_mid_batch_leaves_nothing_half_applied_and_a_resend_equa
         status, answer = device.push(items)
         assert status == 200
         statuses = [receipt["status"] for receipt in answer["receipts"]]
-        assert statuses == ["duplicate"] * stored_at_kill[-1] + ["stored"] * (BATCH - stored_at_kill[-1])
+        # The items stored before the last kill are duplicates, and perhaps one more: an item whose
+        # commit reached the log as the server died is whole and counts, though never acknowledged.
+        duplicates = statuses.count("duplicate")
+        assert stored_at_kill[-1] <= duplicates <= stored_at_kill[-1] + 1
+        assert statuses == ["duplicate"] * duplicates + ["stored"] * (BATCH - duplicates)
     finally:
         server.stop()
 
