@@ -61,7 +61,10 @@ def login_required(view):
                 return {"error": "signed_out", "message": "Sign in again to send your records."}, 401
             if getattr(g, "signed_out_idle", False):
                 flash("You were signed out because you had not used Fieldvisit for a while.")
-            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+            # `next` is followed with a GET: only name a page that answers one (not /sign-out).
+            if request.method in ("GET", "HEAD") or "GET" in (request.url_rule.methods or ()):
+                return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+            return redirect(url_for("auth.sign_in"))
         return view(**kwargs)
     return wrapped
 
