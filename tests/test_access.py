@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.conftest import DEMO_PASSWORD
 from tests.test_visits import full_visit, visit_form
 
 PUBLIC, SIGNED_IN = "public", "signed in"
@@ -81,8 +82,20 @@ def test_signed_out_requests_go_to_sign_in(client, db, rule, method):
         assert response.is_json and response.get_json()["error"] == "signed_out"
     else:
         assert response.status_code == 302
-        assert response.headers["Location"].startswith("/sign-in?next=")
+        assert response.headers["Location"] == "/sign-in" or response.headers["Location"].startswith("/sign-in?next=")
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before
+
+
+@pytest.mark.parametrize("rule, method", [key for key, kind in ROUTES.items()
+                                          if kind == SIGNED_IN and not key[0].startswith("/api/")])
+def test_after_signing_in_again_the_next_page_can_be_opened(client, db, rule, method):
+    """`next` comes back as a GET: a form posted after the idle timeout goes back to the
+    form, and a POST-only action (sign out) goes to the home page rather than a 405."""
+    response = request(client, method, fill(rule))
+    signed_in = client.post(response.headers["Location"],
+                            data={"username": "demo-lead", "password": DEMO_PASSWORD})
+    assert signed_in.status_code == 302
+    assert client.get(signed_in.headers["Location"]).status_code != 405
 
 
 def test_the_home_page_sends_each_to_their_place(client, auth):
