@@ -1,6 +1,7 @@
 """Fieldvisit: home-visit records for safeguarding practitioners, offline-first."""
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -31,6 +32,18 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def use_local_time(zone):
+    """Make the process's local time the instance's zone.
+
+    date.today() and datetime.now() then give the date and time on the practitioner's
+    watch even when the server's clock is UTC (an hour behind in British Summer Time).
+    Times that must be UTC (audit, sync receipts) are made timezone-aware explicitly.
+    """
+    if os.environ.get("TZ") != zone:
+        os.environ["TZ"] = zone
+        time.tzset()
+
+
 def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("FIELDVISIT_INSTANCE"),
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
@@ -39,6 +52,8 @@ def create_app(test_config=None):
     app.config.from_mapping(
         DATABASE=os.environ.get("FIELDVISIT_DB") or os.path.join(app.instance_path, "fieldvisit.db"),
         IDLE_TIMEOUT_MINUTES=30,
+        # Local dates and times (a visit's time, "today", working days) are England's.
+        TIMEZONE="Europe/London",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -51,6 +66,7 @@ def create_app(test_config=None):
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    use_local_time(app.config["TIMEZONE"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
 
@@ -79,6 +95,9 @@ def register_blueprints(app):
     from fieldvisit.rota import views as rota
     for module in (rota, dashboard, was_not_brought_views, alcohol_audit_views):
         app.register_blueprint(module.bp)
+    # The body map (issue 3): marks on a figure, the injury rules, history and print.
+    from fieldvisit.bodymap import views as bodymap
+    app.register_blueprint(bodymap.bp)
 
 
 def register_error_pages(app):
