@@ -150,3 +150,45 @@ def test_the_form_opened_from_a_scheduled_visit_carries_it(client, auth, db):
         response = client.get(f"/families/{family_id}/visits/new", query_string={"scheduled": odd})
         assert response.status_code == 200, odd
         assert 'name="scheduled_visit_id" value=""' in response.get_data(as_text=True), odd
+
+
+def test_visit_times_are_uk_time_whatever_zone_the_server_runs_in(tmp_path, seeded_db_file):
+    """A server on New York (or UTC in British Summer Time) used to refuse a visit that began
+    20 minutes ago as 'in the future', and offered the wrong time on a new form."""
+    import os
+    import time
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from fieldvisit import create_app
+    from tests.conftest import DEMO_PASSWORD
+
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "America/New_York"
+    time.tzset()
+    try:
+        path = tmp_path / "tz.db"
+        path.write_bytes(seeded_db_file.read_bytes())
+        app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
+        uk_now = datetime.now(ZoneInfo("Europe/London")).replace(tzinfo=None)
+        assert abs(datetime.now() - uk_now) < timedelta(seconds=5)
+        client = app.test_client()
+        client.post("/sign-in", data={"username": "demo-worker", "password": DEMO_PASSWORD})
+        family_id = first_family_of(client)
+        record_id, child_ids = visit_form(client, family_id)
+        began = uk_now - timedelta(minutes=20)
+        data = full_visit(record_id, child_ids, visit_date=began.date().isoformat(),
+                          visit_time=began.strftime("%H:%M"))
+        assert client.post(f"/families/{family_id}/visits/new", data=data).status_code == 302
+        record_id, child_ids = visit_form(client, family_id)
+        later = uk_now + timedelta(hours=1)
+        data = full_visit(record_id, child_ids, visit_date=later.date().isoformat(), visit_time=later.strftime("%H:%M"))
+        response = client.post(f"/families/{family_id}/visits/new", data=data)
+        assert response.status_code == 400
+        assert "must not be in the future" in response.get_data(as_text=True)
+    finally:
+        if saved is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
