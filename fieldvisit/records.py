@@ -7,8 +7,10 @@ online and one replayed from a device's outbox.
 """
 from werkzeug.datastructures import MultiDict
 
-from fieldvisit import access, alcohol_audit, audit, was_not_brought
+from fieldvisit import access, alcohol_audit, audit, settings, was_not_brought
 from fieldvisit.alcohol_audit_forms import AlcoholAuditForm, to_alcohol_audit
+from fieldvisit.bodymap import domain as bodymap
+from fieldvisit.bodymap.forms import CompletionForm, MarkAmendmentForm, MarkForm, to_mark, to_mark_amendment
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, to_amendment, to_visit
 from fieldvisit.was_not_brought_forms import AppointmentEventForm, to_appointment_event
@@ -161,6 +163,85 @@ def apply_alcohol_audit(db, item, context):
 
 engine.register("was_not_brought", apply_was_not_brought)
 engine.register("alcohol_audit", apply_alcohol_audit)
+
+
+def apply_bodymap_mark(db, item, context):
+    """A mark on a child's body map at a visit; the injury rules fire as it arrives (rules 1-5)."""
+    author = context["author"]
+    payload = item["payload"]
+    visit_id, child_id = payload.get("visit_id"), payload.get("child_id")
+    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
+    if row is None or not access.can_see_family(db, author, row[0]):
+        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
+    if not is_row_id(child_id):
+        raise Rejected({"child_id": "That child is not part of this visit."})
+    form = MarkForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    mark = to_mark(form, str(visit_id), child_id, item.get("recorded_at") or context["received_at"])
+    if mark["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        stored = bodymap.record_mark(db, mark, author, context["received_at"])
+    except bodymap.MarkInvalid as invalid:
+        raise Rejected(invalid.errors)
+    bodymap.raise_escalations(db, stored, db["children"].get(child_id), settings.load(db), author["id"],
+                              context["received_at"])
+    audit.record(db, author["id"], "write", "bodymap_mark", mark["id"], context["route"])
+    return mark["id"]
+
+
+def apply_bodymap_mark_amendment(db, item, context):
+    """A correction of a body-map mark that keeps the original; the rules run again on the mark as amended."""
+    author = context["author"]
+    mark_id = item["payload"].get("mark_id")
+    row = db.execute("SELECT b.family_id, m.child_id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id"
+                     " WHERE m.id = ?", [str(mark_id)]).fetchone()
+    if row is None or not access.can_see_family(db, author, row[0]):
+        raise Rejected({"mark_id": "That mark does not exist or is not one you can see."})
+    form = MarkAmendmentForm(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    amendment = to_mark_amendment(form, str(mark_id), item.get("recorded_at") or context["received_at"])
+    if amendment["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        amended, _ = bodymap.amend_mark(db, amendment, author, context["received_at"])
+    except bodymap.MarkInvalid as invalid:
+        raise Rejected(invalid.errors)
+    bodymap.raise_escalations(db, amended, db["children"].get(row[1]), settings.load(db), author["id"],
+                              context["received_at"])
+    audit.record(db, author["id"], "write", "bodymap_mark_amendment", amendment["id"], context["route"])
+    return amendment["id"]
+
+
+def apply_bodymap_completion(db, item, context):
+    """Completing a body map locks it: every later change is an amendment."""
+    author = context["author"]
+    payload = item["payload"]
+    visit_id, child_id = payload.get("visit_id"), payload.get("child_id")
+    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
+    if row is None or not access.can_see_family(db, author, row[0]):
+        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
+    if not is_row_id(child_id):
+        raise Rejected({"child_id": "That child is not part of this visit."})
+    form = CompletionForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    completion = {"id": form.record_id.data.lower(), "visit_id": str(visit_id), "child_id": child_id}
+    if completion["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        body_map_id = bodymap.complete_body_map(db, completion, author, context["received_at"])
+    except bodymap.MarkInvalid as invalid:
+        raise Rejected(invalid.errors)
+    audit.record(db, author["id"], "write", "body_map", body_map_id, context["route"])
+    return completion["id"]
+
+
+engine.register("bodymap_mark", apply_bodymap_mark)
+engine.register("bodymap_mark_amendment", apply_bodymap_mark_amendment)
+engine.register("bodymap_completion", apply_bodymap_completion)
 
 
 def ingest(db, item, author, route, device_id=""):
