@@ -49,20 +49,22 @@ ensure_python() {
 }
 
 # .venv with Fieldvisit installed in editable mode, with the given extras ("" or "[test]").
-# Reinstalls only when pyproject.toml or the extras changed since the last install.
+# Reinstalls only when pyproject.toml changed since the last install or the extras are new
+# (an install with the test extras also serves the app).
 ensure_venv() {
-  local extras="$1" stamp="$VENV/.fieldvisit-install" want
+  local extras="$1" stamp="$VENV/.fieldvisit-install" hash installed=""
   if [ ! -x "$VENV/bin/python" ]; then
     ensure_python
     say "creating $VENV with $("$PYTHON" --version)"
     "$PYTHON" -m venv "$VENV"
   fi
-  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1) $extras"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] \
+  hash="$(sha256sum < "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  [ -f "$stamp" ] && installed="$(cat "$stamp")"
+  if { [ "$installed" != "$hash $extras" ] && [ "$installed" != "$hash [test]" ]; } \
      || ! "$VENV/bin/python" -c 'import fieldvisit' 2>/dev/null; then
     say "pip install -e '.$extras'"
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$ROOT$extras"
-    echo "$want" > "$stamp"
+    echo "$hash $extras" > "$stamp"
   else
     say "$VENV is up to date"
   fi
