@@ -16,7 +16,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from fieldvisit import access, audit, records, sealed, settings
 from fieldvisit.auth import login_required
 from fieldvisit.db import get_db
-from fieldvisit.families import RECENT_VISITS
 from fieldvisit.today import upcoming_visits
 from sync import BatchTooLarge, Unavailable, UnsupportedSchemaVersion, is_uuid
 
@@ -24,6 +23,8 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api")
 
 MAX_BATCH_BYTES = 2 * 1024 * 1024
 RETRY_AFTER_SECONDS = 5
+# The latest visit records of each family in the pack, with their forms (amendment, AUDIT, body maps).
+PACK_VISITS = 5
 _pack_providers = []
 
 
@@ -127,31 +128,47 @@ def pack_pages(provider):
     return provider
 
 
+def page(endpoint, **values):
+    """The path of a page, or None when that area of the app is not part of this instance."""
+    if endpoint not in current_app.view_functions:
+        return None
+    return url_for(endpoint, **values)
+
+
 def today_pack(db, practitioner, on):
-    """The families with this practitioner's visits from `on` for today_days_ahead days, and the
-    pages a device should hold for them: the same window as the Today page."""
+    """The families with this practitioner's visits from `on` for today_days_ahead days (the
+    Today page's window), and the pages a device should hold for them: family and child pages,
+    every record form that can be opened from them, and the latest visit records."""
     if practitioner["role"] not in access.RECORDING_ROLES:
         return [], []
     visible = access.visible_family_ids(db, practitioner)
     visits = [visit for visit in upcoming_visits(db, practitioner, on, settings.load(db)["today_days_ahead"])
               if visit["family_id"] in visible]
     family_ids = list(dict.fromkeys(visit["family_id"] for visit in visits))
-    pages = [url_for("today.today")]
+    pages = [page("today.today")]
     for family_id in family_ids:
-        pages.append(url_for("families.show_family", family_id=family_id))
-        pages.append(url_for("visits.record_visit", family_id=family_id))
-        pages.extend(url_for("visits.record_visit", family_id=family_id, scheduled=visit["id"])
+        pages.append(page("families.show_family", family_id=family_id))
+        pages.append(page("visits.record_visit", family_id=family_id))
+        pages.extend(page("visits.record_visit", family_id=family_id, scheduled=visit["id"])
                      for visit in visits if visit["family_id"] == family_id)
-        pages.extend(url_for("families.show_child", child_id=row[0]) for row in db.execute(
-            "SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]))
+        for (child_id,) in db.execute(
+                "SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]):
+            pages.append(page("families.show_child", child_id=child_id))
+            pages.append(page("bodymap.child_history", child_id=child_id))
+            pages.append(page("wnb.child_appointments", child_id=child_id))
+            pages.append(page("wnb.record_was_not_brought", child_id=child_id))
         for (visit_id,) in db.execute(
                 "SELECT id FROM visit_records WHERE family_id = ? ORDER BY happened_at DESC LIMIT ?",
-                [family_id, RECENT_VISITS]):
-            pages.append(url_for("visits.show_visit", visit_id=visit_id))
-            pages.append(url_for("visits.amend_visit", visit_id=visit_id))
+                [family_id, PACK_VISITS]):
+            pages.append(page("visits.show_visit", visit_id=visit_id))
+            pages.append(page("visits.amend_visit", visit_id=visit_id))
+            pages.append(page("alcohol_audit.record_alcohol_audit", visit_id=visit_id))
+            # The visit page links the body map of each child seen.
+            pages.extend(page("bodymap.show_body_map", visit_id=visit_id, child_id=row[0]) for row in db.execute(
+                "SELECT child_id FROM visit_children WHERE visit_id = ? AND seen = 1 ORDER BY child_id", [visit_id]))
     for provider in _pack_providers:
         pages.extend(provider(db, practitioner, family_ids))
-    return family_ids, list(dict.fromkeys(pages))
+    return family_ids, [path for path in dict.fromkeys(pages) if path]
 
 
 @bp.get("/sync/pack")

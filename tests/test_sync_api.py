@@ -380,6 +380,12 @@ def test_the_pack_holds_the_families_with_visits_in_the_coming_days_and_every_pa
     for family_id in not_in_pack:
         assert not any(page.startswith(f"/families/{family_id}") for page in pages)
     assert any("?scheduled=" in page for page in pages) and any(page.startswith("/visits/") for page in pages)
+    # Every record form that opens from these pages, where that area of the app is present.
+    for endpoint, fragment in [("wnb.record_was_not_brought", "/was-not-brought/new"),
+                               ("alcohol_audit.record_alcohol_audit", "/alcohol-audit/new"),
+                               ("bodymap.show_body_map", "/body-map"), ("visits.amend_visit", "/amend")]:
+        if endpoint in client.application.view_functions:
+            assert any(page.endswith(fragment) for page in pages), endpoint
     for page in pages:
         assert client.get(page).status_code == 200, page
 
