@@ -51,7 +51,7 @@ DEFAULTS = {
     # Rule 15: seen alone where it fits the child's age (local procedures): from this age in years.
     "seen_alone_from_age_years": 3,
     # Rule 16: how many weeks ahead the rota proposes unannounced visits, and between which hours.
-    "unannounced_proposal_weeks": 4,
+    "unannounced_proposal_weeks": 6,
     "unannounced_visit_hours": [8, 19],
     # Rule 14: AUDIT-C (UK) is positive at this score; full AUDIT bands (lower bound, band).
     "audit_c_positive_score": 5,
