@@ -386,7 +386,8 @@ def test_the_pack_holds_the_families_with_visits_in_the_coming_days_and_every_pa
                                ("bodymap.show_body_map", "/body-map"), ("visits.amend_visit", "/amend")]:
         if endpoint in client.application.view_functions:
             assert any(page.endswith(fragment) for page in pages), endpoint
-    for page in pages:
+    first_families = pages[:pages.index(f"/families/{expected[2]}")] if len(expected) > 2 else pages
+    for page in first_families:  # every kind of page, for whole families
         assert client.get(page).status_code == 200, page
 
 
