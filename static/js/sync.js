@@ -1,0 +1,271 @@
+// The sync loop's one pass: send the outbox to the central record and refresh today's pack.
+//
+// Modelled on Workbox's background-sync Queue, with its one flaw left out: an item leaves
+// the outbox only on the server's receipt (stored or duplicate), never because some HTTP
+// answer came back (OFFLINE.md). 401 pauses the whole queue until the practitioner signs
+// in again; rejected and conflicting items are kept for their author ("Needs your
+// attention"); no signal, 5xx, 408 and 429 leave everything queued for the next try.
+// Runs in a page (app start, `online`, visible again, the timer, "Sync now") or in the
+// service worker (Background Sync); a Web Lock makes sure only one runs at a time.
+
+import { sealJson } from "/static/js/crypto.js";
+import { device, fetchDeviceSecret, keyRecord, readerPublicKey, sealingKey } from "/static/js/keystore.js";
+import {
+  SCHEMA_VERSION, applyReceipts, currentPractitioner, itemsOf, noteAttempt, packOf, pagesOf, removePages,
+  setPack, storePage, syncState, updateSyncState,
+} from "/static/js/outbox.js";
+
+export const SYNC_TAG = "fieldvisit-outbox";
+export const LOCK_NAME = "fieldvisit-sync";
+export const MAX_BATCH_ITEMS = 100;
+export const MAX_BATCH_BYTES = 1900 * 1024; // the server takes up to 2 MB a batch
+export const PACK_MAX_AGE_MS = 30 * 60 * 1000;
+export const BACKOFF_BASE_MS = 5 * 1000;
+export const BACKOFF_CAP_MS = 5 * 60 * 1000;
+const DEVICE_SECRET_MAX_AGE_MS = 12 * 60 * 60 * 1000;
+const PAGES_AT_ONCE = 3;
+const PAGE_FRESH_MS = 5 * 60 * 1000;
+const RETRY_LATER = new Set([408, 429]);
+
+/** Set by the page or the service worker: what to do when another practitioner is signed in. */
+export const hooks = { switchPractitioner: async () => {} };
+
+/** Ends a sync early; `state` says why (offline, signed_out, server_error, switched). */
+class Stop extends Error {
+  constructor(state, detail = "") {
+    super(`${state} ${detail}`.trim());
+    this.state = state;
+  }
+}
+
+/** The delay before try number `failures` + 1: capped exponential backoff with jitter. */
+export function backoffDelay(failures, random = Math.random) {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/**
+ * One sync. Options: pack ("auto" refreshes today's pack when it is old, "force" always,
+ * "skip" never); wait (queue behind a sync already running rather than skip);
+ * secret (fetch the device secret again, as at sign-in).
+ * Resolves with {state, receipts: {id: receipt}, sent, pages}.
+ */
+export function syncNow(options = {}) {
+  const locks = globalThis.navigator && navigator.locks;
+  if (!locks) return runSync(options);
+  return locks.request(LOCK_NAME, { ifAvailable: !options.wait },
+    (lock) => (lock ? runSync(options) : { state: "busy", receipts: {} }));
+}
+
+async function runSync({ pack = "auto", secret = false } = {}) {
+  const who = await currentPractitioner();
+  if (!who) return { state: "no_user", receipts: {} };
+  const practitionerId = who.practitioner_id;
+  const outcome = { state: "done", receipts: {}, sent: 0, pages: null };
+  try {
+    await sealingKey({ refresh: true });
+    await ensureDeviceSecret(practitionerId, secret);
+    await pushOutbox(practitionerId, outcome);
+    if (pack === "force" || (pack === "auto" && (await packIsOld(practitionerId)))) {
+      await refreshPack(practitionerId, outcome);
+    }
+    await updateSyncState(practitionerId, {
+      last_success_at: Date.now(), paused: null, last_problem: null, failures: 0,
+    });
+  } catch (error) {
+    outcome.state = error instanceof Stop ? error.state : (error instanceof TypeError ? "offline" : "error");
+    outcome.detail = String(error && error.message);
+    if (outcome.state !== "switched") {
+      const state = await syncState(practitionerId);
+      await updateSyncState(practitionerId, {
+        last_problem: outcome.state, last_failure_at: Date.now(), failures: (state.failures || 0) + 1,
+        paused: outcome.state === "signed_out" ? "signed_out" : null,
+      });
+    }
+  }
+  return outcome;
+}
+
+async function packIsOld(practitionerId) {
+  const pack = await packOf(practitionerId);
+  return !pack || !pack.complete || Date.now() - pack.fetched_at > PACK_MAX_AGE_MS;
+}
+
+async function ensureDeviceSecret(practitionerId, force) {
+  const record = await keyRecord(practitionerId);
+  if (!force && record && record.secret && Date.now() - record.secret_at < DEVICE_SECRET_MAX_AGE_MS) return;
+  let answer;
+  try {
+    answer = await fetchDeviceSecret(practitionerId);
+  } catch {
+    throw new Stop("offline");
+  }
+  if (answer.status === 401) throw new Stop("signed_out");
+}
+
+function wireItem(entry) {
+  return { id: entry.id, kind: entry.kind, recorded_at: entry.recorded_at, sealed: entry.sealed };
+}
+
+/** Batches of at most MAX_BATCH_ITEMS items and MAX_BATCH_BYTES of JSON. */
+function batches(entries) {
+  const all = [];
+  let batch = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = JSON.stringify(wireItem(entry)).length + 1;
+    if (batch.length && (batch.length >= MAX_BATCH_ITEMS || bytes + size > MAX_BATCH_BYTES)) {
+      all.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length) all.push(batch);
+  return all;
+}
+
+async function pushOutbox(practitionerId, outcome) {
+  const queued = (await itemsOf(practitionerId)).filter((entry) => entry.status === "queued" && entry.sealed);
+  if (!queued.length) return;
+  const { device_id: deviceId } = await device();
+  for (const batch of batches(queued)) await sendBatch(practitionerId, deviceId, batch, outcome);
+}
+
+async function sendBatch(practitionerId, deviceId, batch, outcome) {
+  const ids = batch.map((entry) => entry.id);
+  const body = JSON.stringify({ device_id: deviceId, schema_version: SCHEMA_VERSION, items: batch.map(wireItem) });
+  let response;
+  let answer;
+  try {
+    response = await fetch("/api/sync/push", {
+      method: "POST", credentials: "same-origin", cache: "no-store",
+      headers: { "Content-Type": "application/json", Accept: "application/json" }, body,
+    });
+    if (response.ok) answer = await response.json();
+  } catch {
+    // No answer, or an answer cut off: the server may have stored them. They stay here
+    // and are sent again; the server acknowledges a repeat as a duplicate.
+    await noteAttempt(ids, "offline");
+    throw new Stop("offline");
+  }
+  if (response.status === 401) {
+    await noteAttempt(ids, "signed_out");
+    throw new Stop("signed_out");
+  }
+  if ((response.status === 413 || response.status === 400) && batch.length > 1) {
+    // Send it in halves, so one bad or huge item never holds back the rest.
+    const half = Math.ceil(batch.length / 2);
+    await sendBatch(practitionerId, deviceId, batch.slice(0, half), outcome);
+    await sendBatch(practitionerId, deviceId, batch.slice(half), outcome);
+    return;
+  }
+  if (response.status === 413 || response.status === 400) {
+    const message = response.status === 413
+      ? "This record is too large to send. Shorten it and save it again."
+      : await refusal(response);
+    answer = { receipts: [{ id: ids[0], status: "rejected", errors: { record: message }, server_time: null }] };
+  } else if (!response.ok) {
+    await noteAttempt(ids, RETRY_LATER.has(response.status) ? "busy" : "server_error");
+    throw new Stop("server_error", String(response.status));
+  }
+  await takeReceipts(practitionerId, batch, answer, outcome);
+}
+
+async function refusal(response) {
+  try {
+    const body = await response.json();
+    return `The central record could not read this record: ${body.message || body.error}`;
+  } catch {
+    return "The central record could not read this record.";
+  }
+}
+
+async function takeReceipts(practitionerId, batch, answer, outcome) {
+  const receipts = Array.isArray(answer.receipts) ? answer.receipts : [];
+  const serverTime = answer.server_time || (receipts.find((r) => r.server_time) || {}).server_time;
+  if (serverTime && !Number.isNaN(Date.parse(serverTime))) {
+    // Shown, never "corrected" (OFFLINE.md: three clocks).
+    await updateSyncState(practitionerId, { skew_ms: Date.parse(serverTime) - Date.now(), skew_at: Date.now() });
+  }
+  const readerKey = await readerPublicKey(practitionerId);
+  const notices = new Map();
+  for (const receipt of receipts) {
+    if (receipt.status !== "rejected" && receipt.status !== "conflict") continue;
+    const errors = receipt.errors || {};
+    notices.set(receipt.id, {
+      fields: Object.keys(errors),
+      sealed: readerKey ? await sealJson(readerKey, { status: receipt.status, errors, server_time: receipt.server_time },
+        `notice:${receipt.id}`) : null,
+    });
+  }
+  const sent = new Map(batch.map((entry) => [entry.id, entry.revision]));
+  await applyReceipts(sent, receipts, notices);
+  for (const receipt of receipts) outcome.receipts[receipt.id] = receipt;
+  outcome.sent += receipts.filter((r) => r.status === "stored" || r.status === "duplicate").length;
+  const answered = new Set(receipts.map((receipt) => receipt.id));
+  await noteAttempt(batch.map((entry) => entry.id).filter((id) => !answered.has(id)), "no_receipt");
+}
+
+async function refreshPack(practitionerId, outcome) {
+  let response;
+  try {
+    response = await fetch("/api/sync/pack", { credentials: "same-origin", cache: "no-store",
+      headers: { Accept: "application/json" } });
+  } catch {
+    throw new Stop("offline");
+  }
+  if (response.status === 401) throw new Stop("signed_out");
+  if (!response.ok) throw new Stop("server_error", String(response.status));
+  const pack = await response.json();
+  if (pack.practitioner && pack.practitioner.id !== practitionerId) {
+    await hooks.switchPractitioner({ practitioner_id: pack.practitioner.id, username: pack.practitioner.username,
+      display_name: pack.practitioner.display_name });
+    throw new Stop("switched");
+  }
+  const pages = Array.isArray(pack.pages) ? pack.pages : [];
+  const previous = await packOf(practitionerId);
+  // The list first (the service worker keeps pages of the pack fresh as they are opened);
+  // "complete" only once every page has been fetched, so an interrupted pass is redone.
+  await setPack(practitionerId, { pages, families: pack.families || [], complete: false,
+    fetched_at: previous ? previous.fetched_at : null });
+  outcome.pages = (await readerPublicKey(practitionerId)) ? await keepPages(practitionerId, pages) : 0;
+  await removePages(practitionerId, pages);
+  await setPack(practitionerId, { pages, families: pack.families || [], complete: true, fetched_at: Date.now() });
+}
+
+/**
+ * Fetch each page of the pack (a few at a time) and keep it encrypted; returns how many
+ * are kept. A page kept less than PAGE_FRESH_MS ago (or opened since) is not fetched again.
+ */
+async function keepPages(practitionerId, urls) {
+  const fresh = new Set((await pagesOf(practitionerId))
+    .filter((page) => Date.now() - page.fetched_at < PAGE_FRESH_MS).map((page) => page.url));
+  let kept = fresh.size;
+  const queue = urls.filter((url) => !fresh.has(url));
+  async function worker() {
+    while (queue.length) {
+      const url = queue.shift();
+      if (await keepPage(practitionerId, url)) kept += 1;
+    }
+  }
+  await Promise.all(Array.from({ length: PAGES_AT_ONCE }, worker));
+  return kept;
+}
+
+/** Keep one page if it is the real page of this practitioner (not a sign-in redirect). */
+export async function keepPage(practitionerId, url, response = null) {
+  try {
+    const answer = response || await fetch(url, { credentials: "same-origin", cache: "no-store",
+      headers: { Accept: "text/html" } });
+    const landed = new URL(answer.url, location.origin);
+    if (!answer.ok || landed.pathname + landed.search !== url) return false;
+    if (!(answer.headers.get("Content-Type") || "").startsWith("text/html")) return false;
+    const html = await answer.text();
+    if (!html.includes(`data-fv-practitioner="${practitionerId}"`)) return false;
+    return await storePage(practitionerId, url, html, answer.headers.get("Content-Security-Policy"));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,254 @@
+// Fieldvisit's service worker, served at /sw.js so that its scope is the whole app.
+//
+// - The app shell (styles, scripts, icons, offline pages: nobody's data) comes from a cache
+//   named after the build's version. A new version is cached completely at install before
+//   the old cache is removed at activation; the outbox is in IndexedDB, which no update
+//   touches (static/js/idb.js only ever adds stores).
+// - A page of today's pack is fetched from the network first; with no network (or no
+//   answer within NETWORK_TIMEOUT_MS) it is opened from the copy kept encrypted in
+//   IndexedDB, decrypted here with the practitioner's reader key. That key is only ever in
+//   this worker's memory: when the worker has been restarted (the browser stops idle
+//   workers), a kept page sends the practitioner to the PIN page, which unlocks and returns.
+// - A page not in the pack, with no network, says it is not available offline.
+// - Background Sync (where the browser has it) runs the same sync as the pages.
+
+import { unsealJson, unsealText } from "/static/js/crypto.js";
+import { deleteMeta, getMeta, openDatabase } from "/static/js/idb.js";
+import { forgetReaderKey, hasPin, setPin, unlockWithPin } from "/static/js/keystore.js";
+import {
+  announce, currentPractitioner, forgetReadableCopies, item, itemsOf, packOf, pageEntry,
+  removePagesOfOthers, setCurrentPractitioner,
+} from "/static/js/outbox.js";
+import { SYNC_TAG, hooks, keepPage, syncNow } from "/static/js/sync.js";
+
+// Written in by fieldvisit/pwa.py when it serves this file: the version and the shell's URLs.
+const BUILD = /* build */ { version: "source", shell: [] } /* end build */;
+const CACHE_PREFIX = "fieldvisit-shell-";
+const SHELL_CACHE = CACHE_PREFIX + BUILD.version;
+const NETWORK_TIMEOUT_MS = 4000;
+const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+  + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
+  + "worker-src 'self'; manifest-src 'self'";
+
+/** Practitioner id → their reader private key (non-extractable). Memory only, never stored. */
+const readers = new Map();
+
+hooks.switchPractitioner = async (practitioner) => {
+  readers.clear();
+  await removePagesOfOthers(practitioner.practitioner_id);
+  await setCurrentPractitioner(practitioner);
+  announce({ type: "switched" });
+};
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(SHELL_CACHE);
+    // All or nothing: if one file fails, this version is not installed and the old stays.
+    await cache.addAll(BUILD.shell.map((url) => new Request(url, { cache: "reload", credentials: "same-origin" })));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    await openDatabase();
+    for (const name of await caches.keys()) {
+      if (name.startsWith(CACHE_PREFIX) && name !== SHELL_CACHE) await caches.delete(name);
+    }
+    if (self.registration.navigationPreload) await self.registration.navigationPreload.enable();
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || request.method !== "GET") return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(event, url));
+  } else if (!url.search && BUILD.shell.includes(url.pathname)) {
+    event.respondWith(fromShell(request));
+  }
+});
+
+async function fromShell(request) {
+  const cached = await caches.match(request, { cacheName: SHELL_CACHE });
+  return cached || fetch(request);
+}
+
+/** An offline page from the shell cache, at the URL that was asked for. */
+async function shellPage(path) {
+  const cached = await caches.match(path, { cacheName: SHELL_CACHE });
+  if (cached) return new Response(cached.body, { status: 200, headers: cached.headers });
+  return new Response("This page is not available offline.", {
+    status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+}
+
+async function navigate(event, url) {
+  const path = url.pathname + url.search;
+  if (url.pathname.startsWith("/offline/")) {
+    const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
+    return cached || fetch(event.request);
+  }
+  const pendingSignOut = await getMeta("pending_sign_out");
+  if (pendingSignOut && !(await finishSignOut(pendingSignOut))) return shellPage("/offline/signed-out");
+  const who = await currentPractitioner();
+  const entry = who ? await pageEntry(who.practitioner_id, path) : null;
+  if (entry && self.navigator.onLine === false) return fromKeptPage(who, path, entry);
+  try {
+    const response = await fromNetwork(event, entry ? NETWORK_TIMEOUT_MS : 0);
+    if (who && response.ok && (await inPack(who.practitioner_id, path))) {
+      // Keep the kept copy as fresh as what was just seen.
+      event.waitUntil(keepPage(who.practitioner_id, path, response.clone()));
+    }
+    return response;
+  } catch {
+    if (entry) return fromKeptPage(who, path, entry);
+    return shellPage("/offline/unavailable");
+  }
+}
+
+function fromNetwork(event, timeout) {
+  const fetching = (async () => (await event.preloadResponse) || fetch(event.request))();
+  event.waitUntil(fetching.catch(() => {}));
+  if (!timeout) return fetching;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no answer in time")), timeout);
+    fetching.then((response) => { clearTimeout(timer); resolve(response); },
+      (error) => { clearTimeout(timer); reject(error); });
+  });
+}
+
+async function inPack(practitionerId, path) {
+  const pack = await packOf(practitionerId);
+  return Boolean(pack && pack.pages.includes(path));
+}
+
+/** The kept copy of a page, decrypted; the PIN page first when the key is not in memory. */
+async function fromKeptPage(who, path, entry) {
+  const key = readers.get(who.practitioner_id);
+  if (!key) return Response.redirect(`/offline/unlock?next=${encodeURIComponent(path)}`, 303);
+  let html;
+  try {
+    html = await unsealText(key, entry.box, `page:${path}`);
+  } catch {
+    return shellPage("/offline/unavailable"); // kept under an earlier PIN
+  }
+  html = html.replace("data-fv-sync", `data-fv-cached-at="${entry.fetched_at}" data-fv-sync`);
+  return new Response(html, { status: 200, headers: {
+    "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+    "Content-Security-Policy": entry.csp || CONTENT_SECURITY_POLICY,
+  } });
+}
+
+/** A sign-out made with no signal reaches the server at the next navigation with signal. */
+async function finishSignOut(pending) {
+  try {
+    await fetch("/sign-out", {
+      method: "POST", credentials: "same-origin", redirect: "manual",
+      body: new URLSearchParams({ csrf_token: pending.token || "" }),
+    });
+  } catch {
+    return false;
+  }
+  await deleteMeta("pending_sign_out");
+  return true;
+}
+
+// ---- Messages from the pages: the PIN, and reading what only the reader key opens ----
+
+self.addEventListener("message", (event) => {
+  const port = event.ports && event.ports[0];
+  const reply = (value) => { if (port) port.postMessage(value); };
+  event.waitUntil(answer(event.data || {}).then(reply,
+    (error) => reply({ ok: false, error: String((error && error.message) || error) })));
+});
+
+async function answer(message) {
+  if (message.type === "keepalive") return { ok: true };
+  if (message.type === "version") return { ok: true, version: BUILD.version };
+  const who = await currentPractitioner();
+  const practitionerId = who ? who.practitioner_id : null;
+  switch (message.type) {
+    case "status":
+      return { ok: true, unlocked: readers.has(practitionerId), version: BUILD.version };
+    case "unlock":
+      return unlock(practitionerId, message.pin);
+    case "set-pin": {
+      if (practitionerId == null) return { ok: false, error: "Sign in first." };
+      const hadPin = await hasPin(practitionerId);
+      const key = await setPin(practitionerId, String(message.pin || ""));
+      if (hadPin) await forgetReadableCopies(practitionerId);
+      readers.set(practitionerId, key);
+      announce({ type: "pin" });
+      return { ok: true };
+    }
+    case "lock":
+      readers.clear();
+      return { ok: true };
+    case "open-item":
+      return openItem(practitionerId, message.id);
+    case "describe-items":
+      return describeItems(practitionerId);
+    default:
+      return { ok: false, error: `Unknown message ${message.type}` };
+  }
+}
+
+async function unlock(practitionerId, pin) {
+  if (practitionerId == null) return { ok: false, noPin: true };
+  const outcome = await unlockWithPin(practitionerId, String(pin || ""));
+  if (outcome.ok) {
+    readers.set(practitionerId, outcome.privateKey);
+    announce({ type: "unlocked" });
+    return { ok: true };
+  }
+  if (outcome.lockedOut) {
+    // Too many wrong PINs: wipe what could be read. Sealed copies stay and are still sent.
+    readers.delete(practitionerId);
+    await forgetReaderKey(practitionerId);
+    await forgetReadableCopies(practitionerId);
+    return { ok: false, lockedOut: true };
+  }
+  return { ok: false, attemptsLeft: outcome.attemptsLeft, noPin: Boolean(outcome.noPin) };
+}
+
+async function readCopy(key, entry) {
+  const copy = { readable: null, notice: null };
+  if (entry.readable) copy.readable = await unsealJson(key, entry.readable, entry.id).catch(() => null);
+  if (entry.notice) copy.notice = await unsealJson(key, entry.notice, `notice:${entry.id}`).catch(() => null);
+  return copy;
+}
+
+async function openItem(practitionerId, id) {
+  const key = readers.get(practitionerId);
+  if (!key) return { ok: false, locked: true };
+  const entry = await item(id);
+  if (!entry || entry.practitioner_id !== practitionerId) return { ok: false, missing: true };
+  return { ok: true, item: { id: entry.id, kind: entry.kind, status: entry.status, ...(await readCopy(key, entry)) } };
+}
+
+async function describeItems(practitionerId) {
+  const key = readers.get(practitionerId);
+  if (!key) return { ok: false, locked: true };
+  const described = [];
+  for (const entry of await itemsOf(practitionerId)) {
+    const copy = await readCopy(key, entry);
+    described.push({
+      id: entry.id, title: copy.readable ? copy.readable.title : null,
+      page_url: copy.readable ? copy.readable.page_url : null,
+      errors: copy.notice ? copy.notice.errors : null,
+    });
+  }
+  return { ok: true, items: described };
+}
+
+// ---- Background Sync: send the outbox even with no page open (not in Safari) ----
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil(syncNow({ pack: "auto", wait: true }).then((outcome) => {
+    // Rejecting asks the browser to try again later.
+    if (outcome.state === "offline" || outcome.state === "server_error") throw new Error(outcome.state);
+  }));
+});
