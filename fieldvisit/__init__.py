@@ -95,6 +95,9 @@ def register_blueprints(app):
     from fieldvisit.rota import views as rota
     for module in (rota, dashboard, was_not_brought_views, alcohol_audit_views):
         app.register_blueprint(module.bp)
+    # The installable app: manifest, service worker at /sw.js, offline pages (issue 5).
+    from fieldvisit import pwa
+    app.register_blueprint(pwa.bp)
     # The body map (issue 3): marks on a figure, the injury rules, history and print.
     from fieldvisit.bodymap import views as bodymap
     app.register_blueprint(bodymap.bp)
