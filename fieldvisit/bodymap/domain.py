@@ -226,7 +226,7 @@ def raise_escalations(db, mark, child, settings, raised_by, raised_at):
         deadline = datetime.fromisoformat(raised_at) + timedelta(hours=due["deadline_hours"])
         escalation_id = escalations.raise_escalation(
             db, family_id=child["family_id"], child_id=child["id"], rule=due["rule"], title=due["title"],
-            source=due["source"], actions=due["actions"], deadline=deadline.isoformat(timespec="seconds"),
+            source=due["source"], actions=due["actions"], deadline=deadline.isoformat(timespec="milliseconds"),
             origin_kind="body_map", origin_id=str(mark["body_map_id"]), raised_by=raised_by, raised_at=raised_at)
         db.execute("INSERT OR IGNORE INTO body_map_escalation_marks (escalation_id, mark_id) VALUES (?, ?)",
                    [escalation_id, mark["id"]])

@@ -62,6 +62,9 @@ class Region:
         return bounds(self.polygons)
 
     def contains(self, x, y):
+        x0, y0, x1, y1 = self.box
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            return False
         return any(contains(polygon, x, y) for polygon in self.polygons)
 
     def distance(self, x, y):

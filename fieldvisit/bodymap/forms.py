@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, Form, HiddenField, RadioField, SelectMultipleField, StringField,
                      TextAreaField, TimeField)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from fieldvisit.bodymap import domain
 from fieldvisit.bodymap.domain import (COLOURS, CONSISTENT, EXPLAINED_BY, MARK_TYPES, PATTERNS, SHAPES, SURFACE,
@@ -16,6 +16,27 @@ from fieldvisit.visits.forms import CLOCK_TOLERANCE, clean_text, valid_record_id
 YES_NO = [("yes", "Yes"), ("no", "No")]
 LARGEST_CM = 100
 SIZE_MESSAGE = "Enter the {what} in centimetres as a number greater than 0, for example 2 or 1.5"
+
+
+class RequiredWhen:
+    """An answer required only when another answer says so; otherwise it may be left out.
+
+    (WTForms' Optional() would stop the field's own checks too, and an unanswered radio
+    would otherwise say "Not a valid choice".)
+    """
+
+    def __init__(self, applies, message):
+        self.applies = applies
+        self.message = message
+
+    def __call__(self, form, field):
+        if not any((value or "").strip() for value in (field.raw_data or [])):
+            field.errors[:] = []
+            raise StopValidation(self.message if self.applies(form) else None)
+
+
+def explained(form):
+    return form.explanation_by.data in ("child", "carer", "other")
 
 
 def short_text(label, limit=200):
@@ -77,12 +98,13 @@ class MarkForm(FlaskForm):
     explanation_by_other = short_text("Who gave it")
     explanation = long_text("The explanation, in their words")
     consistent = RadioField("Is the mark consistent with the explanation?", choices=list(CONSISTENT.items()),
-                            validators=[Optional()])
+                            validators=[RequiredWhen(explained, "Say whether the mark is consistent with the explanation")])
     believed_birthmark = RadioField("Is the mark believed to be a birthmark?", choices=YES_NO, default="no",
                                     validators=[InputRequired("Say whether the mark is believed to be a birthmark")])
     birthmark_confirmed_by = short_text("Name of the registered health practitioner who confirmed it")
     birthmark_confirmer_profession = short_text("Their profession")
-    birthmark_confirmed_on = DateField("Date they confirmed it", validators=[Optional()])
+    birthmark_confirmed_on = DateField("Date they confirmed it", validators=[RequiredWhen(
+        lambda form: bool(form.birthmark_confirmed_by.data), "Enter the date they confirmed it is a birthmark")])
     pattern = RadioField("Is the mark patterned?", choices=list(PATTERNS.items()), default="none",
                          validators=[InputRequired("Say whether the mark is patterned")])
     clustered = BooleanField("This mark is one of a cluster of bruises")
@@ -122,14 +144,10 @@ class MarkForm(FlaskForm):
             raise ValidationError("Say who gave the explanation")
 
     def validate_explanation(self, field):
-        if self.explanation_by.data in ("child", "carer", "other") and not field.data:
+        if explained(self) and not field.data:
             raise ValidationError("Enter the explanation, in their words")
         if self.explanation_by.data == "none" and field.data:
             raise ValidationError("You said no explanation was given: clear the explanation, or say who gave it")
-
-    def validate_consistent(self, field):
-        if self.explanation_by.data in ("child", "carer", "other") and not field.data:
-            raise ValidationError("Say whether the mark is consistent with the explanation")
 
     def validate_birthmark_confirmed_by(self, field):
         confirmed = field.data or self.birthmark_confirmer_profession.data or self.birthmark_confirmed_on.data
@@ -143,8 +161,6 @@ class MarkForm(FlaskForm):
             raise ValidationError("Enter their profession (for example GP, paediatrician, health visitor)")
 
     def validate_birthmark_confirmed_on(self, field):
-        if self.birthmark_confirmed_by.data and not field.data:
-            raise ValidationError("Enter the date they confirmed it is a birthmark")
         if field.data and field.data > date.today():
             raise ValidationError("The date the birthmark was confirmed must not be in the future")
 
