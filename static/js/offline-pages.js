@@ -2,7 +2,7 @@
 // this tablet with "Needs your attention", and "not available offline".
 
 import { attemptsLeft, fetchDeviceSecret, hasPin, pinProblem } from "/static/js/keystore.js";
-import { dismissConflict } from "/static/js/outbox.js";
+import { letGo } from "/static/js/outbox.js";
 import { describe, timeOfDay } from "/static/js/offline-words.js";
 import { askWorker } from "/static/js/worker-link.js";
 
@@ -261,18 +261,39 @@ function attentionCard(entry, view) {
   } else if (entry.status === "rejected") {
     actions.append("It was saved before a PIN was set on this tablet, so it cannot be opened here. Tell your team lead.");
   }
-  if (entry.status === "conflict") {
-    const remove = cell("button", "Remove it from this tablet", "govuk-button govuk-button--secondary govuk-!-margin-bottom-0");
-    remove.type = "button";
-    remove.addEventListener("click", async () => {
-      await dismissConflict(entry.id, entry.practitioner_id);
-      await context.render();
-    });
-    actions.append(remove);
-  }
   body.append(actions);
+  body.append(letGoButton(entry));
   card.append(header, body);
   return card;
+}
+
+/** Remove a conflict (the central record kept it) or discard a rejected record: asked twice. */
+function letGoButton(entry) {
+  const wrapper = cell("div", null, "govuk-button-group");
+  const conflict = entry.status === "conflict";
+  const first = cell("button", conflict ? "Remove it from this tablet" : "Discard it",
+    "govuk-button govuk-button--secondary govuk-!-margin-bottom-0");
+  first.type = "button";
+  const warning = cell("p", conflict
+    ? "The central record has kept this copy for your team lead. Remove it from this tablet?"
+    : "A discarded record never reaches the central record, and cannot be got back. Discard it?", "govuk-body govuk-!-font-weight-bold");
+  warning.hidden = true;
+  const confirm = cell("button", conflict ? "Yes, remove it" : "Yes, discard it",
+    "govuk-button govuk-button--warning govuk-!-margin-bottom-0");
+  confirm.type = "button";
+  confirm.hidden = true;
+  first.addEventListener("click", () => {
+    first.hidden = true;
+    warning.hidden = false;
+    confirm.hidden = false;
+    confirm.focus();
+  });
+  confirm.addEventListener("click", async () => {
+    await letGo(entry.id, entry.practitioner_id);
+    await context.render();
+  });
+  wrapper.append(first, warning, confirm);
+  return wrapper;
 }
 
 // ---- Not available offline ----

@@ -152,15 +152,19 @@ export async function noteAttempt(ids, problem) {
   announce({ type: "attempt" });
 }
 
-/** A conflict is kept by the central record for the team lead: its author may let it go here. */
-export async function dismissConflict(id, practitionerId) {
+/**
+ * Its author lets an item go, on purpose, from "Needs your attention": a conflict (the
+ * central record has kept that copy for the team lead) or a rejected record they choose to
+ * discard. Queued items can never be removed this way.
+ */
+export async function letGo(id, practitionerId) {
   await write("outbox", async (stores) => {
     const entry = await result(stores.outbox.get(id));
-    if (entry && entry.practitioner_id === practitionerId && entry.status === "conflict") {
+    if (entry && entry.practitioner_id === practitionerId && ["conflict", "rejected"].includes(entry.status)) {
       await result(stores.outbox.delete(id));
     }
   });
-  announce({ type: "dismissed", id });
+  announce({ type: "let-go", id });
 }
 
 /** Forget ids used long ago (only ids are kept, to stop a cached form reusing one). */

@@ -24,7 +24,9 @@ export const BACKOFF_BASE_MS = 5 * 1000;
 export const BACKOFF_CAP_MS = 5 * 60 * 1000;
 const DEVICE_SECRET_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 const PAGES_AT_ONCE = 3;
-const PAGE_FRESH_MS = 5 * 60 * 1000;
+// A kept page younger than this is not fetched again: 5 minutes when the practitioner asks
+// (sign-in, "Sync now", a new PIN), 2 hours otherwise; opening a page online also refreshes it.
+const PAGE_FRESH_MS = { force: 5 * 60 * 1000, auto: 2 * 60 * 60 * 1000 };
 const RETRY_LATER = new Set([408, 429]);
 
 /** Set by the page or the service worker: what to do when another practitioner is signed in. */
@@ -67,7 +69,7 @@ async function runSync({ pack = "auto", secret = false } = {}) {
     await ensureDeviceSecret(practitionerId, secret);
     await pushOutbox(practitionerId, outcome);
     if (pack === "force" || (pack === "auto" && (await packIsOld(practitionerId)))) {
-      await refreshPack(practitionerId, outcome);
+      await refreshPack(practitionerId, outcome, pack);
     }
     await updateSyncState(practitionerId, {
       last_success_at: Date.now(), paused: null, last_problem: null, failures: 0,
@@ -208,7 +210,7 @@ async function takeReceipts(practitionerId, batch, answer, outcome) {
   await noteAttempt(batch.map((entry) => entry.id).filter((id) => !answered.has(id)), "no_receipt");
 }
 
-async function refreshPack(practitionerId, outcome) {
+async function refreshPack(practitionerId, outcome, mode) {
   let response;
   try {
     response = await fetch("/api/sync/pack", { credentials: "same-origin", cache: "no-store",
@@ -230,19 +232,19 @@ async function refreshPack(practitionerId, outcome) {
   // "complete" only once every page has been fetched, so an interrupted pass is redone.
   await setPack(practitionerId, { pages, families: pack.families || [], complete: false,
     fetched_at: previous ? previous.fetched_at : null });
-  outcome.pages = (await readerPublicKey(practitionerId)) ? await keepPages(practitionerId, pages) : 0;
+  outcome.pages = (await readerPublicKey(practitionerId)) ? await keepPages(practitionerId, pages, PAGE_FRESH_MS[mode]) : 0;
   await removePages(practitionerId, pages);
   await setPack(practitionerId, { pages, families: pack.families || [], complete: true, fetched_at: Date.now() });
 }
 
 /**
  * Fetch each page of the pack (a few at a time) and keep it encrypted; returns how many
- * are kept. A page kept less than PAGE_FRESH_MS ago (or opened since) is not fetched again.
+ * are kept. A page kept less than `freshFor` ms ago is not fetched again.
  */
-async function keepPages(practitionerId, urls) {
+async function keepPages(practitionerId, urls, freshFor) {
   const fresh = new Set((await pagesOf(practitionerId))
-    .filter((page) => Date.now() - page.fetched_at < PAGE_FRESH_MS).map((page) => page.url));
-  let kept = fresh.size;
+    .filter((page) => Date.now() - page.fetched_at < freshFor).map((page) => page.url));
+  let kept = urls.filter((url) => fresh.has(url)).length;
   const queue = urls.filter((url) => !fresh.has(url));
   async function worker() {
     while (queue.length) {

@@ -1,0 +1,294 @@
+"""Offline-first in a real browser (issue 5): a practitioner records visits with the server
+really stopped, and every record reaches the central record exactly once.
+
+OFFLINE.md: `context.set_offline(True)` does not cut the service worker's own requests, so
+"no signal" here is the server stopped (`live_server.stop()`; `.start()` keeps the port and
+the database). Reconnecting fires no Background Sync event in tests: the replay is started the
+way the app does it, with the "Sync now" button or a page load.
+"""
+import re
+import sqlite3
+
+import pytest
+from playwright.sync_api import expect
+
+from fieldvisit import settings
+from fieldvisit.db import connect
+from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS
+from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, TABLET,
+                                    assert_no_serious_accessibility_violations, screenshot, sign_in)
+
+pytestmark = pytest.mark.browser
+
+PIN = "258014"
+SYNC_TIMEOUT = 30_000
+
+
+@pytest.fixture
+def server(live_server):
+    """The live server with a one-day pack, so keeping it on the tablet takes seconds."""
+    db = connect(live_server.db_path)
+    settings.save(db, "today_days_ahead", 1)
+    db.close()
+    return live_server
+
+
+def central(server, sql, params=()):
+    """Rows of the central record, read straight from the live server's database."""
+    conn = sqlite3.connect(server.db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def launch_tablet(playwright, profile):
+    """Chromium on a profile kept on disk: closing and launching it again is a browser restart."""
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=TABLET,
+        locale="en-GB", timezone_id="Europe/London")
+    return context, (context.pages[0] if context.pages else context.new_page())
+
+
+def offline_ready(page):
+    """The service worker controls the page and the status area has been filled in."""
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    expect(page.locator("[data-fv-sync]")).to_be_visible()
+    expect(page.locator("[data-fv-sync]")).to_have_attribute("data-fv-count-waiting", re.compile(r"\d+"))
+
+
+def set_pin(page, server, pin=PIN):
+    page.goto(server.url + "/offline/pin")
+    offline_ready(page)
+    page.get_by_label("PIN", exact=True).fill(pin)
+    page.get_by_label("Enter the PIN again").fill(pin)
+    page.get_by_role("button", name="Set PIN").click()
+    expect(page.get_by_role("heading", name="Your PIN is set")).to_be_visible()
+    expect(page.locator("[data-fv-pages-kept]")).to_contain_text("now kept on this tablet", timeout=90_000)
+
+
+def waiting(page, count, attention=0):
+    status = page.locator("[data-fv-sync]")
+    expect(status).to_have_attribute("data-fv-count-waiting", str(count), timeout=SYNC_TIMEOUT)
+    expect(status).to_have_attribute("data-fv-count-attention", str(attention), timeout=SYNC_TIMEOUT)
+
+
+def eventually(page, condition, timeout=SYNC_TIMEOUT):
+    """Wait (letting the page run) until `condition()` holds."""
+    for _ in range(timeout // 100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    assert condition()
+
+
+def open_form(page, url):
+    page.goto(url)
+    expect(page.locator("form[data-record-kind=visit]")).to_have_attribute("data-fv-outbox", "ready")
+
+
+def fill_visit(page, duration="45", child_alone=False):
+    """A completed visit: every child seen, every heading rated, three empty wine bottles."""
+    page.get_by_role("group", name="Type of visit").get_by_label("Planned").check()
+    page.get_by_label("Length in minutes").fill(duration)
+    page.get_by_role("group", name="Outcome").get_by_label("Visit completed").check()
+    sections = page.locator(".fv-child-section")
+    for index in range(sections.count()):
+        section = sections.nth(index)
+        for group in section.get_by_role("group").all():
+            if group.get_by_label("Yes").count():
+                group.get_by_label("Yes").check()
+    adults = page.locator(".fv-adult-row")
+    for index in range(adults.count()):
+        row = adults.nth(index)
+        if row.get_by_label("Name or description").input_value():
+            row.get_by_role("group", name="Were they there?").get_by_label("Expected but absent").check()
+    for heading in HOME_CONDITION_HEADINGS.values():
+        page.get_by_role("group", name=heading).get_by_label("Good", exact=True).check()
+    bottles = page.locator(".fv-container-row").first
+    bottles.get_by_label("How many").fill("3")
+    bottles.get_by_label("What").select_option(label="Wine bottle")
+    bottles.get_by_label("Where in the home").fill("kitchen worktop")
+    page.get_by_label("What the parent or carer said about their drinking").fill("Only at weekends.\nNever with the children.")
+    if child_alone:
+        page.get_by_role("group", name="Was any child found alone or left with an unsuitable carer?") \
+            .get_by_label("A child was found alone").check()
+        sections.first.get_by_label(re.compile("was found alone or with an unsuitable carer")).check()
+        page.get_by_label("What you found and what you did").fill("Alone in the flat at 4pm; mum back at 4.20pm.")
+    page.get_by_label("Your analysis").fill("Recorded with no signal, in the family's home.")
+
+
+def save(page):
+    page.get_by_role("button", name="Save visit record").click()
+    expect(page.get_by_text("Saved on this tablet — not sent yet")).to_be_visible()
+    return page.locator("input[name=record_id]").input_value()
+
+
+def sync_now(page):
+    page.get_by_role("button", name="Sync now").first.click()
+
+
+def test_visit_saved_with_the_server_stopped_survives_reload_and_restart_and_arrives_once(
+        playwright_instance, server, tmp_path):
+    profile = tmp_path / "profile"
+    context, page = launch_tablet(playwright_instance, profile)
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+    page.goto(server.url + "/today")
+    form_url = page.get_by_role("link", name=re.compile("Record this visit")).first.get_attribute("href")
+    family_url = page.locator(".fv-visit-card__title a").first.get_attribute("href")
+
+    server.stop()
+    page.goto(server.url + "/today")
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    expect(page.locator("[data-fv-sync-alerts]")).to_contain_text("No signal: this is the copy of this page kept on this tablet")
+    page.goto(server.url + family_url)
+    expect(page.locator("h1")).to_contain_text("household")
+    page.goto(server.url + "/families/999999")
+    expect(page.get_by_role("heading", name="This page is not available offline")).to_be_visible()
+
+    open_form(page, server.url + form_url)
+    fill_visit(page, child_alone=True)
+    record_id = save(page)
+    waiting(page, 1)
+    tags = page.evaluate("async () => (await navigator.serviceWorker.ready).sync.getTags()")
+    assert "fieldvisit-outbox" in tags  # Background Sync asked to send it when it can
+
+    page.reload()
+    waiting(page, 1)
+    context.close()
+
+    # The tablet is restarted, still with no signal: the records are there, locked.
+    context, page = launch_tablet(playwright_instance, profile)
+    page.goto(server.url + "/offline/records")
+    offline_ready(page)
+    waiting(page, 1)
+    expect(page.locator("[data-fv-locked-note]")).to_be_visible()
+    page.goto(server.url + family_url)
+    expect(page).to_have_url(re.compile(r"/offline/unlock\?next="))
+    page.get_by_label("PIN", exact=True).fill(PIN)
+    page.get_by_role("button", name="Unlock").click()
+    expect(page).to_have_url(server.url + family_url)
+    expect(page.locator("h1")).to_contain_text("household")
+    page.goto(server.url + "/offline/records")
+    expect(page.locator("[data-fv-waiting]")).to_contain_text("Record a visit to")
+    expect(page.locator("[data-fv-waiting]")).to_contain_text("waiting for signal")
+
+    server.start()
+    sync_now(page)
+    waiting(page, 0)
+    expect(page.locator("[data-fv-records-facts]")).to_contain_text("Matches the central record")
+    assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)]
+    [(containers, account)] = central(
+        server, "SELECT alcohol_containers, parent_alcohol_account FROM visit_records WHERE id = ?", [record_id])
+    assert '"wine_bottle"' in containers and '"count": 3' in containers
+    assert account == "Only at weekends.\r\nNever with the children."
+    assert central(server, "SELECT count(*) FROM escalations WHERE origin_kind = 'visit' AND origin_id = ?"
+                           " AND rule = 'child_found_alone'", [record_id]) == [(1,)]
+    context.close()
+
+
+def test_lost_acknowledgements_lose_nothing_and_duplicate_nothing(tablet, server):
+    page = tablet
+    sign_in(page, server)
+    offline_ready(page)
+    open_form(page, server.url + "/families/21/visits/new")
+    server.stop()
+    fill_visit(page)
+    first = save(page)
+    page.get_by_role("button", name="Record another").click()
+    fill_visit(page, duration="20")
+    second = save(page)
+    assert first != second
+    waiting(page, 2)
+
+    server.start()
+    answered = []
+
+    def lose_the_answer(route):
+        answered.append(route.fetch().status)  # the server has handled the batch...
+        route.abort("connectionreset")  # ...and its answer never reaches the tablet
+
+    page.route("**/api/sync/push", lose_the_answer)
+    sync_now(page)
+    eventually(page, lambda: answered == [200])
+    waiting(page, 2)
+    assert central(server, "SELECT count(*) FROM visit_records WHERE id IN (?, ?)", [first, second]) == [(2,)]
+
+    page.unroute("**/api/sync/push")
+    sync_now(page)
+    waiting(page, 0)
+    assert central(server, "SELECT id, count(*) FROM visit_records WHERE id IN (?, ?) GROUP BY id ORDER BY id",
+                   [first, second]) == sorted([(first, 1), (second, 1)])
+    assert central(server, "SELECT count(*) FROM sync_receipts WHERE item_id IN (?, ?)", [first, second]) == [(2,)]
+
+
+def test_session_ending_while_offline_pauses_the_queue_until_signing_in_again(tablet, server):
+    page = tablet
+    sign_in(page, server)
+    offline_ready(page)
+    open_form(page, server.url + "/families/21/visits/new")
+    server.stop()
+    fill_visit(page)
+    record_id = save(page)
+    page.context.clear_cookies()  # the session ends while the tablet has no signal
+    server.start()
+    sync_now(page)
+    alerts = page.locator("[data-fv-sync-alerts]")
+    expect(alerts).to_contain_text("You have been signed out, so your records cannot be sent.")
+    waiting(page, 1)
+    assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(0,)]
+
+    alerts.get_by_role("link", name="Sign in again to send them").click()
+    page.get_by_label("Username").fill("demo-worker")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/families/21/visits/new"))
+    waiting(page, 0)
+    assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)]
+
+
+def test_rejected_record_needs_attention_then_is_fixed_and_sent(tablet, server):
+    page = tablet
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+    open_form(page, server.url + "/families/21/visits/new")
+    server.stop()
+    fill_visit(page, duration="")  # forgotten: how long the visit lasted
+    record_id = save(page)
+    server.start()
+    sync_now(page)
+    waiting(page, 0, attention=1)
+
+    page.goto(server.url + "/offline/records")
+    card = page.locator(f".fv-attention-card[data-fv-item='{record_id}']")
+    expect(card).to_contain_text("Enter how long the visit lasted, in minutes")
+    screenshot(page, "offline-needs-attention-tablet")
+    card.get_by_role("link", name="Open it and fix it").click()
+    expect(page.get_by_text("The central record did not accept this record")).to_be_visible()
+    assert page.locator("input[name=record_id]").input_value() == record_id
+    expect(page.get_by_label("Your analysis")).to_have_value("Recorded with no signal, in the family's home.")
+    expect(page.locator("#duration_minutes-error")).to_contain_text("Enter how long the visit lasted")
+    page.get_by_label("Length in minutes").fill("35")
+    page.get_by_role("button", name="Save visit record").click()
+    expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible()
+    assert record_id in page.url
+    waiting(page, 0, attention=0)
+    assert central(server, "SELECT duration_minutes FROM visit_records WHERE id = ?", [record_id]) == [(35,)]
+
+
+def test_chromium_finds_the_app_installable(playwright_instance, live_server, tmp_path):
+    # A persistent profile: Chromium never offers to install from an incognito context.
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile")
+    try:
+        sign_in(page, live_server)
+        offline_ready(page)
+        cdp = context.new_cdp_session(page)
+        assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
+        manifest = cdp.send("Page.getAppManifest")
+        assert manifest["errors"] == []
+        assert manifest["url"].endswith("/manifest.webmanifest")
+    finally:
+        context.close()
