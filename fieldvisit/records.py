@@ -97,8 +97,9 @@ def apply_amendment(db, item, context):
 
 
 def is_row_id(value):
-    """A row id from a payload: an integer, and not JSON's true/false (which Python counts as 1/0)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A row id from a payload: a positive integer SQLite can hold (a larger one overflows the
+    query), and not JSON's true/false (which Python counts as 1/0)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def _pairs(fields):
