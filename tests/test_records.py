@@ -293,3 +293,21 @@ def test_form_errors_are_flat_and_named_like_the_fields(app):
     assert errors["children-0-seen_alone"] == "Say whether the child was seen alone"
     assert errors["home_conditions-nutrition-rating"].startswith("Rate nutrition")
     assert all(isinstance(message, str) and message for message in errors.values())
+
+
+@pytest.mark.parametrize("kind", ["was_not_brought", "bodymap_mark"])
+def test_a_child_id_beyond_sqlites_integers_is_rejected_not_a_crash(ctx, db, kind):
+    if kind not in records.engine.appliers:
+        pytest.skip(f"no {kind} records yet")
+    visit_id = db.execute("SELECT id FROM visit_records LIMIT 1").fetchone()[0]
+    item = {"id": str(uuid.uuid4()), "kind": kind, "recorded_at": "2026-11-20T11:30:00",
+            "payload": {"child_id": 2 ** 64, "visit_id": visit_id, "fields": {}}}
+    receipt = ingest(db, item)
+    assert receipt.status == "rejected"
+    assert "child_id" in receipt.errors or "visit_id" in receipt.errors
+
+
+def test_is_row_id():
+    assert records.is_row_id(1) and records.is_row_id(2 ** 63 - 1)
+    for value in (True, False, 0, -1, 2 ** 63, "1", 1.0, None):
+        assert not records.is_row_id(value), value
