@@ -82,7 +82,8 @@ def eligible_practitioners(db, family_id):
 # --- scheduling, reassigning, cancelling ---------------------------------------------------
 
 SCHEDULED_VISIT_SQL = (
-    "SELECT s.*, p.display_name AS practitioner_name, t.agency_id, a.name AS agency_name,"
+    "SELECT s.*, p.display_name AS practitioner_name, p.team_id AS practitioner_team_id, t.agency_id,"
+    " a.name AS agency_name,"
     " f.name AS family_name, f.team_id FROM scheduled_visits s"
     " JOIN practitioners p ON p.id = s.practitioner_id LEFT JOIN teams t ON t.id = p.team_id"
     " LEFT JOIN agencies a ON a.id = t.agency_id JOIN families f ON f.id = s.family_id")

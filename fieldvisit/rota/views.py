@@ -58,7 +58,8 @@ def week_grid(db, practitioner, start):
         if visit["practitioner_id"] not in known:
             known.add(visit["practitioner_id"])
             people.append({"id": visit["practitioner_id"], "display_name": visit["practitioner_name"],
-                           "role": None, "agency_name": visit["agency_name"], "other_team": True})
+                           "role": None, "agency_name": visit["agency_name"],
+                           "other_team": visit["practitioner_team_id"] != practitioner["team_id"]})
     days = [start + timedelta(days=n) for n in range(5)]
     days += [d for d in (start + timedelta(days=5), start + timedelta(days=6))
              if any(v["due_at"][:10] == d.isoformat() for v in visits)]
