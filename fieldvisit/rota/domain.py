@@ -293,8 +293,11 @@ def propose_unannounced(*, today, every, last_visit, until, rng, fixed_days=(), 
 
     while True:
         deadline = add_working_days(anchor, every)
-        next_fixed = next((d for d in fixed if anchor < d <= max(deadline, earliest)), None)
-        if next_fixed:
+        overdue = deadline < earliest
+        if overdue:  # already overdue: as soon as possible, within a few working days
+            soon = [d for d in (earliest + timedelta(days=n) for n in range(21)) if free(d)][:max(2, every // 2)]
+        next_fixed = next((d for d in fixed if anchor < d <= (soon[-1] if overdue and soon else max(deadline, earliest))), None)
+        if next_fixed:  # a visit already on the rota comes in time: count from it
             anchor, previous_weekday = next_fixed, next_fixed.weekday()
             continue
         if deadline > until:
@@ -302,8 +305,10 @@ def propose_unannounced(*, today, every, last_visit, until, rng, fixed_days=(), 
         window = [anchor + timedelta(days=n) for n in range(1, (deadline - anchor).days + 1)]
         window = [d for d in window if free(d)]
         late = False
-        if deadline < earliest:  # already overdue: as soon as possible, within a few working days
-            window = [d for d in (earliest + timedelta(days=n) for n in range(14)) if free(d)][:max(2, every // 2)]
+        if overdue:
+            window = soon
+            if not window:  # not one free working day in the next three weeks
+                break
         elif not window:  # every day within the frequency clashes: the first free day after it
             late = True
             window = [next(d for d in (deadline + timedelta(days=n) for n in range(1, 60)) if free(d))]
