@@ -130,3 +130,12 @@ def test_when_every_day_clashes_the_first_free_day_after_is_proposed_and_marked_
     [first, *_] = propose_unannounced(today=today, every=3, last_visit=today, until=date(2026, 12, 14),
                                       rng=random.Random(3), busy_days=busy, hours=HOURS)
     assert first.late and first.day == date(2026, 11, 24)
+
+
+def test_an_overdue_child_counts_a_visit_already_on_the_rota_in_the_next_days():
+    """Found by the property tests: the first proposal ignored a visit fixed two days ahead."""
+    proposals = propose_unannounced(today=date(2026, 1, 2), every=1, last_visit=date(2026, 1, 1),
+                                    until=date(2026, 1, 9), rng=random.Random(0), fixed_days={date(2026, 1, 4)},
+                                    hours=HOURS)
+    assert [p.day for p in proposals] == [date(2026, 1, 5), date(2026, 1, 6), date(2026, 1, 7), date(2026, 1, 8),
+                                          date(2026, 1, 9)]
