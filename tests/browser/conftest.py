@@ -44,9 +44,13 @@ class LiveServer:
 
     def start(self):
         env = dict(os.environ, FIELDVISIT_DB=str(self.db_path), FIELDVISIT_INSTANCE=str(self.instance_dir))
+        # The server's log goes to a file: a pipe nobody reads fills up and hangs the server.
+        self.log_path = Path(self.instance_dir) / "server.log"
+        log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "fieldvisit.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -54,7 +58,7 @@ class LiveServer:
                 return self
             except OSError:
                 if self.process.poll() is not None:
-                    raise RuntimeError("server exited: " + self.process.stderr.read().decode())
+                    raise RuntimeError("server exited: " + self.log_path.read_text(errors="replace")[-4000:])
                 time.sleep(0.1)
         raise RuntimeError("server did not answer within 20 seconds")
 
