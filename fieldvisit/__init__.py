@@ -5,7 +5,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from htmx_flask import Htmx
 from werkzeug.routing import IntegerConverter
@@ -103,10 +103,31 @@ def register_blueprints(app):
     app.register_blueprint(bodymap.bp)
 
 
+API_ERRORS = {
+    404: ("not_found", "There is nothing at this address."),
+    405: ("method_not_allowed", "This address does not take that kind of request."),
+    413: ("too_large", "The request is larger than the central record accepts (2 MB)."),
+    500: ("server_error", "The central record had a problem; nothing was stored. Try again later."),
+}
+
+
 def register_error_pages(app):
+    """Errors written for people on pages, and as JSON for the sync client under /api/."""
+    def api_or_page(code, template):
+        if request.path.startswith("/api/"):
+            error, message = API_ERRORS[code]
+            return {"error": error, "message": message}, code
+        return render_template(template), code
+
     @app.errorhandler(404)
     def not_found(error):
-        return render_template("errors/404.html"), 404
+        return api_or_page(404, "errors/404.html")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        if request.path.startswith("/api/"):
+            return api_or_page(405, "")
+        return render_template("errors/404.html"), 405
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -114,11 +135,11 @@ def register_error_pages(app):
 
     @app.errorhandler(413)
     def too_large(error):
-        return render_template("errors/413.html"), 413
+        return api_or_page(413, "errors/413.html")
 
     @app.errorhandler(500)
     def server_error(error):
-        return render_template("errors/500.html"), 500
+        return api_or_page(500, "errors/500.html")
 
 
 CONTENT_SECURITY_POLICY = (
