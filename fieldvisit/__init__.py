@@ -101,6 +101,9 @@ def register_blueprints(app):
     # The body map (issue 3): marks on a figure, the injury rules, history and print.
     from fieldvisit.bodymap import views as bodymap
     app.register_blueprint(bodymap.bp)
+    # Records sent twice with different content, for the team lead to review.
+    from fieldvisit import conflicts
+    app.register_blueprint(conflicts.bp)
 
 
 API_ERRORS = {

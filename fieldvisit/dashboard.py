@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from fieldvisit import access, audit, concerns, escalations, settings
+from fieldvisit import access, audit, concerns, conflicts, escalations, settings
 from fieldvisit.auth import login_required, roles_required
 from fieldvisit.children import children_with_status, describe_age
 from fieldvisit.db import get_db
@@ -158,7 +158,8 @@ def dashboard():
     db = get_db()
     data = dashboard_data(db, g.practitioner, datetime.now())
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in data["children"]], request.path)
-    return render_template("dashboard/dashboard.html", now=datetime.now(), **data)
+    return render_template("dashboard/dashboard.html", now=datetime.now(),
+                           open_conflicts=conflicts.team_conflicts(db, g.practitioner, open_only=True), **data)
 
 
 def escalation_or_404(db, escalation_id):

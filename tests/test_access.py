@@ -81,6 +81,9 @@ ROUTES = {
     ("/dashboard/escalations/<int:escalation_id>", "GET"): SIGNED_IN,
     ("/dashboard/escalations/<int:escalation_id>/actions/<int:action_id>", "POST"): SIGNED_IN,
     ("/dashboard/escalations/<int:escalation_id>/close", "POST"): SIGNED_IN,
+    # Sync conflicts for the lead to review
+    ("/conflicts", "GET"): SIGNED_IN,
+    ("/conflicts/<int:conflict_id>/review", "POST"): SIGNED_IN,
 }
 ROLES = ["demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead", "demo-admin"]
 RECORDERS = {"demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead"}
