@@ -311,6 +311,7 @@ ID_SOURCES = {
     "concern_id": "SELECT id, family_id FROM concerns",
     "body_map_id": "SELECT id, family_id FROM body_maps",
     "mark_id": "SELECT m.id, b.family_id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id",
+    "conflict_id": "SELECT id, json_extract(payload, '$.family_id') FROM sync_conflicts",
     "team_id": None,  # another team than the practitioner's own
 }
 
