@@ -20,14 +20,15 @@ from fieldvisit.bodymap.geometry import (Limb, area, bounds, clip_box, contains,
 
 FIGURES = {"baby": "Baby", "toddler": "Toddler", "child": "Child", "young_person": "Young person"}
 VIEWS = {"front": "Front", "back": "Back", "head": "Head and face", "hands": "Hands", "feet": "Feet"}
+TAB_LABELS = {"front": "Front", "back": "Back", "head": "Head", "hands": "Hands", "feet": "Feet"}
 # How each view is oriented, in words shown beside the figure.
 ORIENTATION = {
     "front": "Front view, as if you are facing the child: the child's right is on your left.",
     "back": "Back view, as if you are behind the child: the child's right is on your right.",
-    "head": "The face as if you are facing the child (their right is on your left); "
+    "head": "The face as if you are facing the child (their right is on your left); below it, "
             "the back of the head as if you are behind them (their right is on your right).",
-    "hands": "Top row as if you are facing the child (palms); bottom row as if you are behind them (backs of the hands).",
-    "feet": "Top row as if you are facing the child (tops of the feet); bottom row as if you are behind them (soles).",
+    "hands": "Top row: palms, as if you are facing the child. Bottom row: backs of the hands, as if you are behind them.",
+    "feet": "Top row: tops of the feet, as if you are facing the child. Bottom row: soles, as if you are behind them.",
 }
 # TEN-4-FACESp bruising regions (SAFEGUARDING.md rule 4), shown as an advisory prompt only.
 TEN4_ZONES = {
@@ -87,6 +88,10 @@ class View:
     @property
     def label(self):
         return VIEWS[self.key]
+
+    @property
+    def tab_label(self):
+        return TAB_LABELS[self.key]
 
     @property
     def orientation(self):
@@ -342,44 +347,45 @@ def legs(b, p, side, cx, yb, hw, names):
 
 
 def head_view(figure):
-    """The face (as if facing the child) and the back of the head (as if behind), enlarged."""
+    """The face (as if facing the child) above the back of the head (as if behind), enlarged."""
     b = Builder()
-    width, height, top = 150, 180, 40
-    face_x, back_x = 105, 295
-    ears(b, face_x, top, width, height, ("right ear", "left ear"))
-    neck = b.part(((face_x - 36, top + height * 0.8), (face_x + 36, top + height * 0.8),
-                   (face_x + 42, 292), (face_x - 42, 292)))
+    width, height, cx = 150, 180, 120
+    face_top, back_top = 40, 350
+    ears(b, cx, face_top, width, height, ("right ear", "left ear"))
+    neck = b.part(((cx - 36, face_top + height * 0.8), (cx + 36, face_top + height * 0.8),
+                   (cx + 42, face_top + 250), (cx - 42, face_top + 250)))
     b.add("neck (front)", neck, ten4="neck")
-    face_regions(b, face_x, top, width, height, detailed=True)
-    ears(b, back_x, top, width, height, ("behind left ear", "behind right ear"))
-    nape = b.part(((back_x - 36, top + height * 0.8), (back_x + 36, top + height * 0.8),
-                   (back_x + 42, 292), (back_x - 42, 292)))
+    face_regions(b, cx, face_top, width, height, detailed=True)
+    ears(b, cx, back_top, width, height, ("behind left ear", "behind right ear"))
+    nape = b.part(((cx - 36, back_top + height * 0.8), (cx + 36, back_top + height * 0.8),
+                   (cx + 42, back_top + 250), (cx - 42, back_top + 250)))
     b.add("back of neck", nape, ten4="neck")
-    back = b.part(ellipse(back_x, top + height / 2, width / 2, height / 2, 48))
-    b.add("crown of head", clip_box(back, y1=top + 0.3 * height))
-    b.add("back of head (left side)", clip_box(back, y0=top + 0.3 * height, x1=back_x))
-    b.add("back of head (right side)", clip_box(back, y0=top + 0.3 * height, x0=back_x))
-    details = face_details(face_x, top, width, height) + ["M200 8 L200 295"]
-    texts = ((face_x, 24, "Face", "middle"), (back_x, 24, "Back of head", "middle"),
-             (12, 250, "Right", "start"), (188, 250, "Left", "end"),
-             (212, 250, "Left", "start"), (388, 250, "Right", "end"))
-    return View(figure, "head", 400, 300, tuple(b.regions), tuple(b.outline), tuple(details), texts)
+    back = b.part(ellipse(cx, back_top + height / 2, width / 2, height / 2, 48))
+    b.add("crown of head", clip_box(back, y1=back_top + 0.3 * height))
+    b.add("back of head (left side)", clip_box(back, y0=back_top + 0.3 * height, x1=cx))
+    b.add("back of head (right side)", clip_box(back, y0=back_top + 0.3 * height, x0=cx))
+    details = face_details(cx, face_top, width, height) + ["M8 305 L232 305"]
+    texts = ((cx, 24, "Face", "middle"), (cx, 334, "Back of head", "middle"),
+             (6, 280, "Right", "start"), (234, 280, "Left", "end"),
+             (6, 590, "Left", "start"), (234, 590, "Right", "end"))
+    return View(figure, "head", 240, 610, tuple(b.regions), tuple(b.outline), tuple(details), texts)
 
 
 # Four panels per enlarged view: (centre x, top y). Top row as if facing the child, bottom row as if behind.
-PANELS = ((100, 0), (300, 0), (100, 210), (300, 210))
-DIVIDERS = ("M200 8 L200 412", "M8 210 L392 210")
+PANELS = ((100, 0), (300, 0), (100, 250), (300, 250))
+DIVIDERS = ("M200 8 L200 492", "M8 250 L392 250")
+PANEL_SCALE = 1.45
 
 
 def hands_view(figure):
     """Palms (as if facing the child) above, backs of the hands (as if behind) below."""
     b = Builder()
     texts = []
-    scale = 1.2
+    scale = PANEL_SCALE
     # (panel, which hand, palm or back, thumb towards the viewer's left (-1) or right (+1))
     for (px, top), hand, surface, thumb in zip(PANELS, ("right", "left", "left", "right"),
                                                 ("palm", "palm", "back", "back"), (-1, 1, -1, 1)):
-        py = top + 38 + 47 * scale
+        py = top + 42 + 47 * scale
         at = lambda dx, dy: (px + dx * scale, py + dy * scale)  # noqa: E731
         palm = b.part(tuple(at(x, y) for x, y in _rounded_box(0, 36, 62, 60, 14)))
         wrist = b.part((at(-22, 62), at(22, 62), at(20, 92), at(-20, 92)))
@@ -403,18 +409,18 @@ def hands_view(figure):
             b.add(f"{hand} thumb (back)", thumb_limb.whole())
             b.add(f"{hand} fingers (back)", *fingers)
             texts.append((px, top + 24, f"Back of {hand} hand", "middle"))
-    return View(figure, "hands", 400, 420, tuple(b.regions), tuple(b.outline), DIVIDERS, tuple(texts))
+    return View(figure, "hands", 400, 500, tuple(b.regions), tuple(b.outline), DIVIDERS, tuple(texts))
 
 
 def feet_view(figure):
     """Tops of the feet (as if facing the child) above, soles (as if behind) below."""
     b = Builder()
     texts = []
-    scale = 1.2
+    scale = PANEL_SCALE
     # (panel, which foot, top or sole, big toe towards the viewer's left (-1) or right (+1))
     for (px, top), foot, surface, medial in zip(PANELS, ("right", "left", "left", "right"),
                                                  ("top", "top", "sole", "sole"), (1, -1, 1, -1)):
-        py = top + 38 + 56 * scale
+        py = top + 40 + 56 * scale
         at = lambda dx, dy: (px + dx * scale, py + dy * scale)  # noqa: E731
         outline = []
         for k in range(56):
@@ -435,7 +441,7 @@ def feet_view(figure):
             b.add(f"{foot} heel (underneath)", clip_box(sole, y0=heel_line))
             b.add(f"{foot} toes (underneath)", *toes)
             texts.append((px, top + 24, f"Sole of {foot} foot", "middle"))
-    return View(figure, "feet", 400, 420, tuple(b.regions), tuple(b.outline), DIVIDERS, tuple(texts))
+    return View(figure, "feet", 400, 500, tuple(b.regions), tuple(b.outline), DIVIDERS, tuple(texts))
 
 
 def _rounded_box(cx, cy, width, height, radius):

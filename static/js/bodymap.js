@@ -68,6 +68,10 @@ function setUp(container, form) {
     select.value = region.dataset.region;
     placePendingMarker(container, svg, x, y, number);
     say(region);
+    // On a phone the form is below the figure: bring it up once the marker has been seen.
+    if (window.matchMedia("(max-width: 640px)").matches) {
+      setTimeout(() => select.scrollIntoView({ behavior: "smooth", block: "start" }), 400);
+    }
   });
 
   select.addEventListener("change", () => {
