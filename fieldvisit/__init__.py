@@ -52,6 +52,11 @@ def create_app(test_config=None):
     app.config.from_mapping(
         DATABASE=os.environ.get("FIELDVISIT_DB") or os.path.join(app.instance_path, "fieldvisit.db"),
         IDLE_TIMEOUT_MINUTES=30,
+        # Failed sign-ins per username before a pause (audit_log 'denied' lines count them).
+        SIGN_IN_ATTEMPTS=5,
+        SIGN_IN_LOCKOUT_MINUTES=15,
+        # Behind HTTPS (any real deployment) set FIELDVISIT_SECURE_COOKIES=1.
+        SESSION_COOKIE_SECURE=os.environ.get("FIELDVISIT_SECURE_COOKIES") == "1",
         # Local dates and times (a visit's time, "today", working days) are England's.
         TIMEZONE="Europe/London",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=10),

@@ -1,6 +1,6 @@
 """Signing in and out, the signed-in practitioner, and the idle timeout."""
 import functools
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
@@ -82,6 +82,18 @@ def roles_required(*roles):
     return decorator
 
 
+def too_many_failures(db, username):
+    """Failed sign-ins for this username in the lockout window have reached the limit.
+
+    Counted per username, whether or not it exists, so the answer reveals nothing.
+    """
+    since = (datetime.now(timezone.utc) - timedelta(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"]))
+    failures = db.execute(
+        "SELECT count(*) FROM audit_log WHERE entity = 'sign_in' AND entity_id = ? AND action = 'denied'"
+        " AND at >= ?", [username[:100].lower(), since.isoformat(timespec="seconds")]).fetchone()[0]
+    return failures >= current_app.config["SIGN_IN_ATTEMPTS"]
+
+
 def safe_next(target):
     """Only follow a `next` that is a path on this site.
 
@@ -103,9 +115,16 @@ def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         db = get_db()
+        username = form.username.data.strip()
+        if too_many_failures(db, username):
+            form.username.errors.append(
+                f"Too many attempts to sign in as this user. Wait {current_app.config['SIGN_IN_LOCKOUT_MINUTES']} "
+                "minutes and try again, or ask your team lead to check your account.")
+            form.password.data = None
+            return render_template("auth/sign_in.html", form=form), 429
         row = db.execute(
             "SELECT id, password_hash, active FROM practitioners WHERE username = ?",
-            [form.username.data.strip()]).fetchone()
+            [username]).fetchone()
         # An unknown username costs the same hashing work, so timing does not reveal it.
         password_ok = check_password(row[1] if row else None, form.password.data)
         if row and row[2] and password_ok:
@@ -115,6 +134,7 @@ def sign_in():
             session["last_active"] = datetime.now(timezone.utc).timestamp()
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
             return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
+        audit.record(db, None, "denied", "sign_in", username[:100].lower(), request.path)
         form.username.errors.append("The username or password is not right. Check them and try again.")
     form.password.data = None  # a password typed is never sent back in the page
     return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" or not form.errors else 400

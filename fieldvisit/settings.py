@@ -60,8 +60,6 @@ DEFAULTS = {
     "late_records_days_back": 30,
     # How far ahead Today and the offline pack look.
     "today_days_ahead": 7,
-    # Minutes without activity before a practitioner is signed out.
-    "idle_timeout_minutes": 30,
 }
 
 

@@ -192,3 +192,17 @@ def test_visit_times_are_uk_time_whatever_zone_the_server_runs_in(tmp_path, seed
         else:
             os.environ["TZ"] = saved
         time.tzset()
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"visit_date": "0026-11-20"}, "in or after 2000"),
+    ({"next_visit_due": "2026-11-01"}, "on or after the date of this visit"),
+])
+def test_impossible_visit_dates_are_refused(client, auth, db, overrides, message):
+    auth.sign_in()
+    family_id = first_family_of(client)
+    record_id, child_ids = visit_form(client, family_id)
+    response = client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids, **overrides))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == 0

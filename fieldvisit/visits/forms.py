@@ -1,7 +1,7 @@
 """The visit record and amendment forms. The same forms validate a post from the page
 and an item replayed from a device's outbox (OFFLINE.md: one path for both)."""
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
@@ -17,6 +17,8 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 TEXT_LIMIT = 10_000
 # Devices' clocks drift: a visit may be up to this far "in the future" by the server's clock.
 CLOCK_TOLERANCE = timedelta(minutes=10)
+# A typo such as year 0026 is caught; no record in this service predates it.
+EARLIEST_VISIT = date(2000, 1, 1)
 
 
 def valid_record_id(form, field):
@@ -155,6 +157,12 @@ class VisitRecordForm(FlaskForm):
             happened = datetime.combine(field.data, self.visit_time.data)
             if happened > datetime.now() + CLOCK_TOLERANCE:
                 raise ValidationError("The date and time of the visit must not be in the future")
+        if field.data and field.data < EARLIEST_VISIT:
+            raise ValidationError("The date of the visit must be a real date, in or after 2000")
+
+    def validate_next_visit_due(self, field):
+        if field.data and self.visit_date.data and field.data < self.visit_date.data:
+            raise ValidationError("The next visit must be due on or after the date of this visit")
 
     def validate_analysis(self, field):
         if self.outcome.data == "completed" and not field.data:
