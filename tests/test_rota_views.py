@@ -239,3 +239,29 @@ def test_the_family_rota_shows_each_childs_rules_and_status(client, auth, db):
     assert "Every 10 working days; seen alone at least every 2 visits" in page
     assert "The partnership's defaults" in page and "Last seen" in page and "Was not brought:" in page
     assert "Change<span" not in page  # only the lead changes visiting rules
+
+
+def test_a_ticked_proposal_without_a_date_or_time_is_refused(client, auth, db):
+    auth.sign_in("demo-lead")
+    family = worker_family(db)
+    before = db.execute("SELECT count(*) FROM scheduled_visits").fetchone()[0]
+    response = client.post(f"/families/{family}/rota/unannounced", data={
+        "practitioner_id": str(person(db, "demo-worker")), "proposals-0-include": "y",
+        "proposals-0-due_date": "", "proposals-0-due_time": "",
+        "proposals-1-include": "y", "proposals-1-due_date": NEXT_WEEK.isoformat(), "proposals-1-due_time": ""})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter the date of the visit" in page and "Enter the time of the visit" in page
+    assert db.execute("SELECT count(*) FROM scheduled_visits").fetchone()[0] == before
+
+
+def test_a_change_with_a_mangled_version_is_refused_not_a_crash(client, auth, db):
+    auth.sign_in("demo-lead")
+    family = worker_family(db)
+    slot = db.execute("SELECT id FROM scheduled_visits WHERE family_id = ? AND status = 'scheduled'", [family]).fetchone()
+    if slot is None:
+        pytest.skip("no scheduled visit for this family in the demo")
+    response = client.post(f"/rota/visits/{slot[0]}/change", data={
+        "base_version": "²", "practitioner_id": str(person(db, "demo-worker")),
+        "due_date": NEXT_WEEK.isoformat(), "due_time": "10:00", "reason": "Test"})
+    assert response.status_code in (400, 404)

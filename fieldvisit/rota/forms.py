@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Hidden
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldvisit.visits.domain import VISIT_TYPES
-from fieldvisit.visits.forms import clean_text
+from fieldvisit.visits.forms import RequiredWhen, clean_text, is_row_id_text
 
 NOT_IN_TEAM = "Choose a practitioner in the family's team or assigned to the family"
 
@@ -57,7 +57,7 @@ class ChangeForm(FlaskForm):
     reason = reason_field("Why it is changing", required="Say why the visit is changing")
 
     def validate_base_version(self, field):
-        if not (field.data or "").isdigit():
+        if not is_row_id_text(field.data or ""):
             raise ValidationError("This form has lost the visit's version. Reload the page and try again.")
 
 
@@ -85,16 +85,11 @@ class VisitingRulesForm(FlaskForm):
 
 class ProposalForm(Form):
     include = BooleanField("Schedule this visit")
-    due_date = DateField("Date", validators=[Optional()])
-    due_time = TimeField("Time", validators=[Optional()])
-
-    def validate_due_date(self, field):
-        if self.include.data and not field.data:
-            raise ValidationError("Enter the date of the visit")
-
-    def validate_due_time(self, field):
-        if self.include.data and not field.data:
-            raise ValidationError("Enter the time of the visit")
+    # RequiredWhen goes before Optional(), which would otherwise stop the check on an empty field.
+    due_date = DateField("Date", validators=[
+        RequiredWhen(lambda form: form.include.data, "Enter the date of the visit"), Optional()])
+    due_time = TimeField("Time", validators=[
+        RequiredWhen(lambda form: form.include.data, "Enter the time of the visit"), Optional()])
 
 
 class ProposalsForm(FlaskForm):
