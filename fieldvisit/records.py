@@ -55,47 +55,6 @@ def household(db, family_id):
     return children, adults
 
 
-def apply_visit(db, item, context):
-    author = context["author"]
-    payload = item["payload"]
-    family_id = payload.get("family_id")
-    if not is_row_id(family_id) or not access.can_see_family(db, author, family_id):
-        raise Rejected({"family_id": NOT_YOURS})
-    form = VisitRecordForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    visit = to_visit(form, family_id, item.get("recorded_at") or context["received_at"])
-    if visit["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
-        domain.record_visit(db, visit, author, context["received_at"])
-    except domain.VisitInvalid as invalid:
-        raise Rejected(invalid.errors)
-    audit.record(db, author["id"], "write", "visit", visit["id"], context["route"])
-    return visit["id"]
-
-
-def apply_amendment(db, item, context):
-    author = context["author"]
-    payload = item["payload"]
-    visit_id = payload.get("visit_id")
-    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
-    if row is None or not access.can_see_family(db, author, row[0]):
-        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
-    form = AmendmentForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    amendment = to_amendment(form, visit_id, item.get("recorded_at") or context["received_at"])
-    if amendment["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
-        domain.amend_visit(db, amendment, author, context["received_at"])
-    except domain.VisitInvalid as invalid:
-        raise Rejected(invalid.errors)
-    audit.record(db, author["id"], "write", "amendment", amendment["id"], context["route"])
-    return amendment["id"]
-
-
 def is_row_id(value):
     """A row id from a payload: a positive integer SQLite can hold (a larger one overflows the
     query), and not JSON's true/false (which Python counts as 1/0)."""
@@ -115,134 +74,154 @@ def _pairs(fields):
     return pairs
 
 
-engine.register("visit", apply_visit)
-engine.register("amendment", apply_amendment)
+# --- the steps every applier takes -----------------------------------------------------
+
+def visible_family_of(db, author, sql, key, value, message):
+    """The family a payload's id belongs to, if the author may see it; otherwise Rejected."""
+    row = db.execute(sql, [value]).fetchone() if value is not None else None
+    if row is None or not access.can_see_family(db, author, row[0]):
+        raise Rejected({key: message})
+    return row
+
+
+def family_of_visit(db, author, visit_id):
+    return visible_family_of(db, author, "SELECT family_id FROM visit_records WHERE id = ?", "visit_id",
+                             str(visit_id), "That visit record does not exist or is not one you can see.")
+
+
+def apply_form(db, item, context, form_class, to_record, store, invalid, entity):
+    """Validate the item's fields with the page's own form, build the plain record, store it
+    through the domain function and audit the write. Returns the record's id (the receipt's ref)."""
+    form = form_class(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
+    if not form.validate():
+        raise Rejected(form_errors(form))
+    record = to_record(form, item.get("recorded_at") or context["received_at"])
+    if record["id"] != item["id"]:
+        raise Rejected({"record_id": "The record id does not match the item id."})
+    try:
+        store(record)
+    except invalid as error:
+        raise Rejected(error.errors)
+    audit.record(db, context["author"]["id"], "write", entity, record["id"], context["route"])
+    return record["id"]
+
+
+# --- the kinds ----------------------------------------------------------------------------
+
+def apply_visit(db, item, context):
+    author, family_id = context["author"], item["payload"].get("family_id")
+    if not is_row_id(family_id) or not access.can_see_family(db, author, family_id):
+        raise Rejected({"family_id": NOT_YOURS})
+    return apply_form(
+        db, item, context, VisitRecordForm,
+        lambda form, recorded_at: to_visit(form, family_id, recorded_at),
+        lambda visit: domain.record_visit(db, visit, author, context["received_at"]),
+        domain.VisitInvalid, "visit")
+
+
+def apply_amendment(db, item, context):
+    author, visit_id = context["author"], item["payload"].get("visit_id")
+    family_of_visit(db, author, visit_id)
+    return apply_form(
+        db, item, context, AmendmentForm,
+        lambda form, recorded_at: to_amendment(form, visit_id, recorded_at),
+        lambda amendment: domain.amend_visit(db, amendment, author, context["received_at"]),
+        domain.VisitInvalid, "amendment")
 
 
 def apply_was_not_brought(db, item, context):
     """A missed, cancelled or re-arranged appointment of one child (rules 8-9)."""
-    author = context["author"]
-    child_id = item["payload"].get("child_id")
-    row = db.execute("SELECT family_id FROM children WHERE id = ?", [child_id]).fetchone() \
-        if is_row_id(child_id) else None
-    if row is None or not access.can_see_family(db, author, row[0]):
-        raise Rejected({"child_id": "That child does not exist or is not one you can see."})
-    form = AppointmentEventForm(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    event = to_appointment_event(form, child_id, item.get("recorded_at") or context["received_at"])
-    if event["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
-        was_not_brought.record_appointment_event(db, event, author, context["received_at"])
-    except was_not_brought.AppointmentInvalid as invalid:
-        raise Rejected(invalid.errors)
-    audit.record(db, author["id"], "write", "appointment_event", event["id"], context["route"])
-    return event["id"]
+    author, child_id = context["author"], item["payload"].get("child_id")
+    visible_family_of(db, author, "SELECT family_id FROM children WHERE id = ?", "child_id",
+                      child_id if is_row_id(child_id) else None,
+                      "That child does not exist or is not one you can see.")
+    return apply_form(
+        db, item, context, AppointmentEventForm,
+        lambda form, recorded_at: to_appointment_event(form, child_id, recorded_at),
+        lambda event: was_not_brought.record_appointment_event(db, event, author, context["received_at"]),
+        was_not_brought.AppointmentInvalid, "appointment_event")
 
 
 def apply_alcohol_audit(db, item, context):
     """An AUDIT-C (and AUDIT) self-assessment done with a parent on a visit (rule 14)."""
-    author = context["author"]
-    visit_id = item["payload"].get("visit_id")
-    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
-    if row is None or not access.can_see_family(db, author, row[0]):
-        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
-    form = AlcoholAuditForm(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    assessment = to_alcohol_audit(form, visit_id, item.get("recorded_at") or context["received_at"])
-    if assessment["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
-        alcohol_audit.record_alcohol_audit(db, assessment, author, context["received_at"])
-    except alcohol_audit.AuditInvalid as invalid:
-        raise Rejected(invalid.errors)
-    audit.record(db, author["id"], "write", "alcohol_audit", assessment["id"], context["route"])
-    return assessment["id"]
+    author, visit_id = context["author"], item["payload"].get("visit_id")
+    family_of_visit(db, author, visit_id)
+    return apply_form(
+        db, item, context, AlcoholAuditForm,
+        lambda form, recorded_at: to_alcohol_audit(form, visit_id, recorded_at),
+        lambda assessment: alcohol_audit.record_alcohol_audit(db, assessment, author, context["received_at"]),
+        alcohol_audit.AuditInvalid, "alcohol_audit")
 
 
-engine.register("was_not_brought", apply_was_not_brought)
-engine.register("alcohol_audit", apply_alcohol_audit)
+def child_of_visit_payload(db, author, payload):
+    """(visit id, child id) of a body-map item whose visit the author may see."""
+    visit_id, child_id = payload.get("visit_id"), payload.get("child_id")
+    family_of_visit(db, author, visit_id)
+    if not is_row_id(child_id):
+        raise Rejected({"child_id": "That child is not part of this visit."})
+    return str(visit_id), child_id
 
 
 def apply_bodymap_mark(db, item, context):
     """A mark on a child's body map at a visit; the injury rules fire as it arrives (rules 1-5)."""
     author = context["author"]
-    payload = item["payload"]
-    visit_id, child_id = payload.get("visit_id"), payload.get("child_id")
-    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
-    if row is None or not access.can_see_family(db, author, row[0]):
-        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
-    if not is_row_id(child_id):
-        raise Rejected({"child_id": "That child is not part of this visit."})
-    form = MarkForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    mark = to_mark(form, str(visit_id), child_id, item.get("recorded_at") or context["received_at"])
-    if mark["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
+    visit_id, child_id = child_of_visit_payload(db, author, item["payload"])
+
+    def store(mark):
         stored = bodymap.record_mark(db, mark, author, context["received_at"])
-    except bodymap.MarkInvalid as invalid:
-        raise Rejected(invalid.errors)
-    bodymap.raise_escalations(db, stored, db["children"].get(child_id), settings.load(db), author["id"],
-                              context["received_at"])
-    audit.record(db, author["id"], "write", "bodymap_mark", mark["id"], context["route"])
-    return mark["id"]
+        bodymap.raise_escalations(db, stored, db["children"].get(child_id), settings.load(db), author["id"],
+                                  context["received_at"])
+
+    return apply_form(
+        db, item, context, MarkForm,
+        lambda form, recorded_at: to_mark(form, visit_id, child_id, recorded_at),
+        store, bodymap.MarkInvalid, "bodymap_mark")
 
 
 def apply_bodymap_mark_amendment(db, item, context):
     """A correction of a body-map mark that keeps the original; the rules run again on the mark as amended."""
-    author = context["author"]
-    mark_id = item["payload"].get("mark_id")
-    row = db.execute("SELECT b.family_id, m.child_id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id"
-                     " WHERE m.id = ?", [str(mark_id)]).fetchone()
-    if row is None or not access.can_see_family(db, author, row[0]):
-        raise Rejected({"mark_id": "That mark does not exist or is not one you can see."})
-    form = MarkAmendmentForm(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    amendment = to_mark_amendment(form, str(mark_id), item.get("recorded_at") or context["received_at"])
-    if amendment["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
+    author, mark_id = context["author"], item["payload"].get("mark_id")
+    row = visible_family_of(
+        db, author, "SELECT b.family_id, m.child_id FROM body_map_marks m"
+        " JOIN body_maps b ON b.id = m.body_map_id WHERE m.id = ?", "mark_id", str(mark_id),
+        "That mark does not exist or is not one you can see.")
+
+    def store(amendment):
         amended, _ = bodymap.amend_mark(db, amendment, author, context["received_at"])
-    except bodymap.MarkInvalid as invalid:
-        raise Rejected(invalid.errors)
-    bodymap.raise_escalations(db, amended, db["children"].get(row[1]), settings.load(db), author["id"],
-                              context["received_at"])
-    audit.record(db, author["id"], "write", "bodymap_mark_amendment", amendment["id"], context["route"])
-    return amendment["id"]
+        bodymap.raise_escalations(db, amended, db["children"].get(row[1]), settings.load(db), author["id"],
+                                  context["received_at"])
+
+    return apply_form(
+        db, item, context, MarkAmendmentForm,
+        lambda form, recorded_at: to_mark_amendment(form, str(mark_id), recorded_at),
+        store, bodymap.MarkInvalid, "bodymap_mark_amendment")
 
 
 def apply_bodymap_completion(db, item, context):
     """Completing a body map locks it: every later change is an amendment."""
     author = context["author"]
-    payload = item["payload"]
-    visit_id, child_id = payload.get("visit_id"), payload.get("child_id")
-    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [str(visit_id)]).fetchone()
-    if row is None or not access.can_see_family(db, author, row[0]):
-        raise Rejected({"visit_id": "That visit record does not exist or is not one you can see."})
-    if not is_row_id(child_id):
-        raise Rejected({"child_id": "That child is not part of this visit."})
-    form = CompletionForm(formdata=MultiDict(_pairs(payload.get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    completion = {"id": form.record_id.data.lower(), "visit_id": str(visit_id), "child_id": child_id}
-    if completion["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
+    visit_id, child_id = child_of_visit_payload(db, author, item["payload"])
+
+    def store(completion):
         body_map_id = bodymap.complete_body_map(db, completion, author, context["received_at"])
-    except bodymap.MarkInvalid as invalid:
-        raise Rejected(invalid.errors)
-    audit.record(db, author["id"], "write", "body_map", body_map_id, context["route"])
-    return completion["id"]
+        audit.record(db, author["id"], "write", "body_map", body_map_id, context["route"])
+
+    return apply_form(
+        db, item, context, CompletionForm,
+        lambda form, recorded_at: {"id": form.record_id.data.lower(), "visit_id": visit_id, "child_id": child_id},
+        store, bodymap.MarkInvalid, "bodymap_completion")
 
 
-engine.register("bodymap_mark", apply_bodymap_mark)
-engine.register("bodymap_mark_amendment", apply_bodymap_mark_amendment)
-engine.register("bodymap_completion", apply_bodymap_completion)
+for kind, applier in {
+    "visit": apply_visit,
+    "amendment": apply_amendment,
+    "was_not_brought": apply_was_not_brought,
+    "alcohol_audit": apply_alcohol_audit,
+    "bodymap_mark": apply_bodymap_mark,
+    "bodymap_mark_amendment": apply_bodymap_mark_amendment,
+    "bodymap_completion": apply_bodymap_completion,
+}.items():
+    engine.register(kind, applier)
 
 
 def ingest(db, item, author, route, device_id=""):
