@@ -305,15 +305,6 @@ def escalations_of_body_map(db, body_map_id):
     return rows
 
 
-def escalations_of_family(db, family_id, status="open"):
-    """The body-map escalations of a family, newest first."""
-    return list(db.query(
-        "SELECT e.*, c.first_name, c.last_name, b.visit_id FROM escalations e"
-        " JOIN children c ON c.id = e.child_id JOIN body_maps b ON b.id = CAST(e.origin_id AS INTEGER)"
-        " WHERE e.family_id = ? AND e.origin_kind = 'body_map' AND e.status = ? ORDER BY e.raised_at DESC",
-        [family_id, status]))
-
-
 def marks_of_child(db, child_id, date_from=None, date_to=None):
     """Every mark recorded on this child (as it now stands), oldest first, seen within the dates given."""
     marks = with_amendments(list(db.query(MARK_SELECT + " WHERE m.child_id = ? ORDER BY m.observed_at, m.number",

@@ -266,3 +266,49 @@ def test_the_printable_body_map_and_the_other_body_map_pages(tablet, live_server
     history.get_by_role("button", name="Show marks").click()
     expect(tablet.locator("#bm-history")).to_contain_text("No marks recorded")
     expect(tablet).to_have_url(re.compile(r"/body-map-history\?date_from=2000-01-01&date_to=2000-12-31$"))
+
+
+def test_without_javascript_the_region_list_records_the_mark(browser, live_server, baby_seen_today):
+    """No JavaScript at all: every view is shown, the region is chosen from the list, the form posts."""
+    context = browser.new_context(viewport=TABLET, locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "demo-health-visitor")
+        page.goto(live_server.url + baby_seen_today["url"])
+        expect(page.locator("#not-mobile-warning")).to_be_visible()
+        for view in ("front", "back", "head", "hands", "feet"):
+            expect(page.locator(f"#view-{view} svg")).to_be_visible()
+        form = page.locator("#record-mark")
+        form.get_by_label("Where is the mark?").select_option("head/right_ear")
+        form.get_by_label("Bruise", exact=True).check()
+        form.get_by_label("Length in cm").fill("1")
+        form.get_by_label("Round").check()
+        form.get_by_label("Purple").check()
+        for legend, answer in (("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "Not known")):
+            form.locator("fieldset").filter(has_text=legend).get_by_label(answer, exact=True).check()
+        form.get_by_label("No explanation was given").check()
+        form.get_by_role("button", name="Save mark 1").click()
+        page.wait_for_url(re.compile(r"saved=1"))
+        expect(page.locator("#mark-1")).to_contain_text("Mark 1: Bruise, right ear (head and face)")
+        expect(page.locator("#view-head .bm-marker")).to_have_text("1")
+    finally:
+        context.close()
+
+
+def test_on_a_phone_a_tap_places_the_marker_and_brings_up_the_form(phone, live_server, baby_seen_today):
+    sign_in(phone, live_server, "demo-health-visitor")
+    phone.goto(live_server.url + baby_seen_today["url"])
+    target = phone.locator('path.bm-region[data-region="front/left_cheek"]')
+    target.scroll_into_view_if_needed()
+    x, y = target.evaluate("""(el) => {
+        const svg = el.ownerSVGElement, p = svg.createSVGPoint();
+        p.x = Number(el.dataset.x); p.y = Number(el.dataset.y);
+        const s = p.matrixTransform(svg.getScreenCTM());
+        return [s.x, s.y];
+    }""")
+    phone.touchscreen.tap(x, y)
+    expect(phone.locator("#view-front .bm-marker--pending")).to_have_text("1")
+    expect(phone.get_by_label("Where is the mark?")).to_have_value("front/left_cheek")
+    expect(phone.get_by_label("Where is the mark?")).to_be_in_viewport()
+    screenshot(phone, "bodymap-phone")
+    assert_no_serious_accessibility_violations(phone)
