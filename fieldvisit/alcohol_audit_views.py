@@ -1,7 +1,6 @@
 """The page to complete an AUDIT-C (and, when positive, the full AUDIT) with a parent on a visit,
 and the pieces that show the results beside the visit's alcohol evidence and on the family page."""
 import uuid
-from datetime import datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
@@ -59,19 +58,12 @@ def record_alcohol_audit(visit_id):
         formdata=None, data={"record_id": str(uuid.uuid4()), "adult_name": adults[0] if len(adults) == 1 else ""})
     errors = {}
     if request.method == "POST":
-        if form.validate():
-            receipt = records.ingest(db, {
-                "id": form.record_id.data.lower(), "kind": "alcohol_audit",
-                "recorded_at": datetime.now().isoformat(timespec="seconds"),
-                "payload": {"visit_id": visit_id, "fields": records.form_fields(request.form)},
-            }, g.practitioner, request.path)
-            if receipt.status in ("stored", "duplicate"):
-                return redirect(url_for("visits.show_visit", visit_id=visit_id) + "#alcohol-self-assessment")
-            if receipt.status == "conflict":
-                return render_template("visits/conflict.html", receipt=receipt, family=family), 409
-            errors = receipt.errors
-        else:
-            errors = records.form_errors(form)
+        receipt, errors = records.submit_form(db, form, "alcohol_audit", {"visit_id": visit_id}, g.practitioner,
+                                              request.form, request.path)
+        if receipt and receipt.status in ("stored", "duplicate"):
+            return redirect(url_for("visits.show_visit", visit_id=visit_id) + "#alcohol-self-assessment")
+        if receipt and receipt.status == "conflict":
+            return render_template("visits/conflict.html", receipt=receipt, family=family), 409
     else:
         audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("audit/record.html", form=form, visit=visit, family=family, errors=errors, adults=adults,

@@ -3,7 +3,7 @@
 Rule 17 (SAFEGUARDING.md): a visit where the child was not seen does not count as a visit
 to that child, so only completed visits with `seen` set count here.
 """
-from datetime import date, timedelta
+from datetime import timedelta
 
 from fieldvisit.workdays import add_working_days, to_date, working_days_between
 

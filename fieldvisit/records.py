@@ -5,6 +5,8 @@ form's fields as posted. The HTML routes and the sync API both hand items to
 `ingest`, so the same form validation and domain functions run for a record made
 online and one replayed from a device's outbox.
 """
+from datetime import datetime
+
 from werkzeug.datastructures import MultiDict
 
 from fieldvisit import access, alcohol_audit, audit, settings, was_not_brought
@@ -222,6 +224,19 @@ for kind, applier in {
     "bodymap_completion": apply_bodymap_completion,
 }.items():
     engine.register(kind, applier)
+
+
+def submit_form(db, form, kind, context, author, formdata, route):
+    """A record form posted from the page goes the way the outbox sends it: validated, then
+    ingested as an item. Returns (receipt or None, errors to show with the form)."""
+    if not form.validate():
+        return None, form_errors(form)
+    receipt = ingest(db, {
+        "id": form.record_id.data.lower(), "kind": kind,
+        "recorded_at": datetime.now().isoformat(timespec="seconds"),
+        "payload": dict(context, fields=form_fields(formdata)),
+    }, author, route)
+    return receipt, receipt.errors if receipt.status == "rejected" else {}
 
 
 def ingest(db, item, author, route, device_id=""):

@@ -1,7 +1,7 @@
 """Pages to record that a child was not brought to an appointment (or that a parent cancelled or
 re-arranged one) and to read a child's missed appointments with their running count."""
 import uuid
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
@@ -53,19 +53,12 @@ def record_was_not_brought(child_id):
         formdata=None, data={"record_id": str(uuid.uuid4()), "event": request.args.get("event", "was_not_brought")})
     errors = {}
     if request.method == "POST":
-        if form.validate():
-            receipt = records.ingest(db, {
-                "id": form.record_id.data.lower(), "kind": "was_not_brought",
-                "recorded_at": datetime.now().isoformat(timespec="seconds"),
-                "payload": {"child_id": child_id, "fields": records.form_fields(request.form)},
-            }, g.practitioner, request.path)
-            if receipt.status in ("stored", "duplicate"):
-                return redirect(url_for("wnb.child_appointments", child_id=child_id, saved=1))
-            if receipt.status == "conflict":
-                return render_template("visits/conflict.html", receipt=receipt, family=family), 409
-            errors = receipt.errors
-        else:
-            errors = records.form_errors(form)
+        receipt, errors = records.submit_form(db, form, "was_not_brought", {"child_id": child_id}, g.practitioner,
+                                              request.form, request.path)
+        if receipt and receipt.status in ("stored", "duplicate"):
+            return redirect(url_for("wnb.child_appointments", child_id=child_id, saved=1))
+        if receipt and receipt.status == "conflict":
+            return render_template("visits/conflict.html", receipt=receipt, family=family), 409
     else:
         audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
     return render_template("wnb/record.html", form=form, child=child, family=family,

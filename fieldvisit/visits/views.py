@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, records
 from fieldvisit.auth import login_required, roles_required
@@ -45,19 +45,12 @@ def record_visit(family_id):
     form = VisitRecordForm() if request.method == "POST" else blank_visit_form(db, family_id, children, adults)
     errors = {}
     if request.method == "POST":
-        if form.validate():
-            receipt = records.ingest(db, {
-                "id": form.record_id.data.lower(), "kind": "visit",
-                "recorded_at": datetime.now().isoformat(timespec="seconds"),
-                "payload": {"family_id": family_id, "fields": records.form_fields(request.form)},
-            }, g.practitioner, request.path)
-            if receipt.status in ("stored", "duplicate"):
-                return redirect(url_for("visits.show_visit", visit_id=receipt.ref, saved=1))
-            if receipt.status == "conflict":
-                return render_template("visits/conflict.html", receipt=receipt, family=family), 409
-            errors = receipt.errors
-        else:
-            errors = records.form_errors(form)
+        receipt, errors = records.submit_form(db, form, "visit", {"family_id": family_id}, g.practitioner,
+                                              request.form, request.path)
+        if receipt and receipt.status in ("stored", "duplicate"):
+            return redirect(url_for("visits.show_visit", visit_id=receipt.ref, saved=1))
+        if receipt and receipt.status == "conflict":
+            return render_template("visits/conflict.html", receipt=receipt, family=family), 409
     # The form, blank or shown again with errors, lists the family's children: a read.
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     children_by_id = {str(child["id"]): child for child in children}
@@ -87,20 +80,13 @@ def amend_visit(visit_id):
         formdata=None, data={"record_id": str(uuid.uuid4()), "field": request.args.get("field")})
     errors = {}
     if request.method == "POST":
-        if form.validate():
-            receipt = records.ingest(db, {
-                "id": form.record_id.data.lower(), "kind": "amendment",
-                "recorded_at": datetime.now().isoformat(timespec="seconds"),
-                "payload": {"visit_id": visit_id, "fields": records.form_fields(request.form)},
-            }, g.practitioner, request.path)
-            if receipt.status in ("stored", "duplicate"):
-                return redirect(url_for("visits.show_visit", visit_id=visit_id, amended=1))
-            if receipt.status == "conflict":
-                family = db["families"].get(family_id)
-                return render_template("visits/conflict.html", receipt=receipt, family=family), 409
-            errors = receipt.errors
-        else:
-            errors = records.form_errors(form)
+        receipt, errors = records.submit_form(db, form, "amendment", {"visit_id": visit_id}, g.practitioner,
+                                              request.form, request.path)
+        if receipt and receipt.status in ("stored", "duplicate"):
+            return redirect(url_for("visits.show_visit", visit_id=visit_id, amended=1))
+        if receipt and receipt.status == "conflict":
+            family = db["families"].get(family_id)
+            return render_template("visits/conflict.html", receipt=receipt, family=family), 409
     audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/amend.html", form=form, visit=visit, errors=errors,
                            family=db["families"].get(family_id)), 400 if errors else 200
