@@ -120,7 +120,7 @@ def test_an_answer_a_question_depends_on_is_asked_for_and_nothing_typed_is_lost(
     response = client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids, **overrides))
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert f'<li><a href="#{field}">{message}</a></li>' in page
+    assert re.search(f'<li><a href="#{field}">' + r"(\w+: )?" + re.escape(message) + "</a></li>", page)
     assert "Not a valid choice" not in page
     assert db.execute("SELECT count(*) FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == 0
     for value in overrides.values():
@@ -206,3 +206,17 @@ def test_impossible_visit_dates_are_refused(client, auth, db, overrides, message
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert db.execute("SELECT count(*) FROM visit_records WHERE id = ?", [record_id]).fetchone()[0] == 0
+
+
+def test_each_childs_error_names_the_child(client, auth, db):
+    auth.sign_in()
+    family_id = first_family_of(client)
+    record_id, child_ids = visit_form(client, family_id)
+    data = full_visit(record_id, child_ids)
+    for index in range(len(child_ids)):
+        del data[f"children-{index}-seen"]
+    page = client.post(f"/families/{family_id}/visits/new", data=data).get_data(as_text=True)
+    names = [row[0] for row in db.execute(
+        "SELECT first_name FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id])]
+    for index, name in enumerate(names):
+        assert f'href="#children-{index}-seen">{name}: Say whether the child was seen' in page

@@ -36,6 +36,19 @@ def blank_visit_form(db, family_id, children, adults):
     })
 
 
+def name_the_child(errors, form, children_by_id):
+    """'Say whether the child was seen' three times cannot be told apart in the error summary:
+    each message about a child starts with the child's name."""
+    named = {}
+    for name, message in errors.items():
+        parts = name.split("-")
+        child = None
+        if parts[0] == "children" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(form.children):
+            child = children_by_id.get(form.children[int(parts[1])].child_id.data)
+        named[name] = f"{child['first_name']}: {message}" if child else message
+    return named
+
+
 @bp.route("/families/<int:family_id>/visits/new", methods=["GET", "POST"])
 @roles_required(*RECORDERS)
 def record_visit(family_id):
@@ -54,6 +67,7 @@ def record_visit(family_id):
     # The form, blank or shown again with errors, lists the family's children: a read.
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     children_by_id = {str(child["id"]): child for child in children}
+    errors = name_the_child(errors, form, children_by_id)
     return render_template("visits/record.html", form=form, family=family, errors=errors,
                            children_by_id=children_by_id), 400 if errors else 200
 

@@ -19,7 +19,8 @@ from tests.conftest import DEMO_PASSWORD
 
 CHROMIUM = os.environ.get("FIELDVISIT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--lang=en-GB"]
 TABLET = {"width": 810, "height": 1080}
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
