@@ -91,7 +91,12 @@ async function navigate(event, url) {
     return cached || fetch(event.request);
   }
   const pendingSignOut = await getMeta("pending_sign_out");
-  if (pendingSignOut && !(await finishSignOut(pendingSignOut))) return shellPage("/offline/signed-out");
+  if (pendingSignOut) {
+    if (!(await finishSignOut(pendingSignOut))) return shellPage("/offline/signed-out");
+    // The preloaded page was asked for before the sign-out: its form tokens are dead now.
+    event.waitUntil(Promise.resolve(event.preloadResponse).catch(() => {}));
+    return fetch(event.request);
+  }
   const who = await currentPractitioner();
   const entry = who ? await pageEntry(who.practitioner_id, path) : null;
   if (entry && self.navigator.onLine === false) return fromKeptPage(who, path, entry);
