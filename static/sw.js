@@ -26,6 +26,8 @@ const BUILD = /* build */ { version: "source", shell: [] } /* end build */;
 const CACHE_PREFIX = "fieldvisit-shell-";
 const SHELL_CACHE = CACHE_PREFIX + BUILD.version;
 const NETWORK_TIMEOUT_MS = 4000;
+// "/" sends a practitioner to Today (fieldvisit/today.py): with no signal, open the kept Today.
+const KEPT_ALIASES = { "/": "/today" };
 const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
   + "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'; "
   + "worker-src 'self'; manifest-src 'self'";
@@ -98,8 +100,8 @@ async function navigate(event, url) {
     return fetch(event.request);
   }
   const who = await currentPractitioner();
-  const entry = who ? await pageEntry(who.practitioner_id, path) : null;
-  if (entry && self.navigator.onLine === false) return fromKeptPage(who, path, entry);
+  const entry = who ? await pageEntry(who.practitioner_id, KEPT_ALIASES[path] || path) : null;
+  if (entry && self.navigator.onLine === false) return fromKeptPage(who, KEPT_ALIASES[path] || path, entry);
   try {
     const response = await fromNetwork(event, entry ? NETWORK_TIMEOUT_MS : 0);
     if (who && response.ok && (await inPack(who.practitioner_id, path))) {
@@ -108,7 +110,7 @@ async function navigate(event, url) {
     }
     return response;
   } catch {
-    if (entry) return fromKeptPage(who, path, entry);
+    if (entry) return fromKeptPage(who, KEPT_ALIASES[path] || path, entry);
     return shellPage("/offline/unavailable");
   }
 }

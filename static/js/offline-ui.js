@@ -67,7 +67,9 @@ async function start() {
       button.addEventListener("click", () => trigger({ pack: "force" }, true)));
   }
   onChange(() => render());
-  await registering;
+  const registration = await registering;
+  // At sign-in, look for a new version of the app while there is signal.
+  if (fresh && registration) registration.update().catch(() => {});
   setInterval(() => { askWorker({ type: "keepalive" }, 5000).catch(() => {}); }, KEEPALIVE_MS);
   window.addEventListener("online", () => trigger({ pack: "force" }));
   document.addEventListener("visibilitychange", () => {
