@@ -126,7 +126,9 @@ def test_layout_links_the_manifest_the_scripts_and_the_status_of_the_signed_in_p
 
 def test_admin_pages_have_no_offline_status(client, auth):
     auth.sign_in("demo-admin")
-    assert "data-fv-sync" not in client.get("/practitioners").get_data(as_text=True)
+    response = client.get("/admin/practitioners")
+    assert response.status_code == 200
+    assert "data-fv-sync" not in response.get_data(as_text=True)
 
 
 def test_no_inline_script_or_style_in_the_offline_templates():
