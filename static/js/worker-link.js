@@ -15,14 +15,16 @@ export async function registerWorker() {
 }
 
 /** Send a message to the active service worker and resolve with its answer. */
-export async function askWorker(message, timeout = ANSWER_TIMEOUT_MS) {
-  if (!("serviceWorker" in navigator)) throw new Error("No service worker in this browser");
-  const registration = await navigator.serviceWorker.ready;
-  const worker = navigator.serviceWorker.controller || registration.active;
+export function askWorker(message, timeout = ANSWER_TIMEOUT_MS) {
+  if (!("serviceWorker" in navigator)) return Promise.reject(new Error("No service worker in this browser"));
   return new Promise((resolve, reject) => {
-    const channel = new MessageChannel();
+    // The time limit covers waiting for a worker too: there may never be one (e.g. not a secure context).
     const timer = setTimeout(() => reject(new Error("The service worker did not answer")), timeout);
-    channel.port1.onmessage = (event) => { clearTimeout(timer); resolve(event.data); };
-    worker.postMessage(message, [channel.port2]);
+    navigator.serviceWorker.ready.then((registration) => {
+      const worker = navigator.serviceWorker.controller || registration.active;
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => { clearTimeout(timer); resolve(event.data); };
+      worker.postMessage(message, [channel.port2]);
+    });
   });
 }
