@@ -79,9 +79,9 @@ function onSubmit(event) {
   if (!state.enabled || !recordIdInput(form)) return; // the plain post still works
   event.preventDefault();
   event.stopImmediatePropagation();
-  if (form.dataset.fvSaving) return;
+  if (form.dataset.fvSaving) return; // a double tap while the first save is being written
   form.dataset.fvSaving = "1";
-  saveForm(form, event.submitter).finally(() => { delete form.dataset.fvSaving; });
+  saveForm(form, event.submitter);
 }
 
 /** Line breaks as a browser's form submission sends them, so both paths carry the same text. */
@@ -109,12 +109,18 @@ function pageTitle() {
   return document.title.replace(/^Error: /, "").replace(/ – Fieldvisit$/, "");
 }
 
+/** Is the form still showing this saved item (not "Record another" since)? */
+function stillShowing(form, item) {
+  return form.hidden && recordIdInput(form).value === item.id;
+}
+
 async function saveForm(form, submitter) {
   const item = itemFromForm(form, submitter);
   try {
     await saveRecord(item, { practitionerId: state.practitionerId, pageUrl: location.pathname + location.search,
       title: pageTitle() });
   } catch (error) {
+    delete form.dataset.fvSaving;
     showNotice(form, "error", "Not saved yet", [
       error instanceof OutboxError && error.reason === "id-in-use"
         ? "This record is already saved on this tablet. To record something new, open the form again."
@@ -124,9 +130,11 @@ async function saveForm(form, submitter) {
   }
   clearErrors(form);
   showSaved(form, item);
+  delete form.dataset.fvSaving; // on disk: the practitioner may go on to the next record
   state.onSaved(item);
   requestBackgroundSync();
   const outcome = await syncNow({ pack: "skip", wait: true });
+  if (!stillShowing(form, item)) return; // they have moved on; the status area tells the rest
   const receipt = outcome.receipts && outcome.receipts[item.id];
   if (!receipt) {
     showWaiting(form, outcome.state);
