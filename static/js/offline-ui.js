@@ -67,6 +67,7 @@ async function start() {
       button.addEventListener("click", () => trigger({ pack: "force" }, true)));
   }
   onChange(() => render());
+  await render();
   const registration = await registering;
   // At sign-in, look for a new version of the app while there is signal.
   if (fresh && registration) registration.update().catch(() => {});
@@ -259,7 +260,7 @@ async function render() {
   const id = who.practitioner_id;
   const [items, sync, pinSet, pages, pack, others] = await Promise.all([
     itemsOf(id), syncState(id), hasPin(id), pagesOf(id), packOf(id), countOthers(id)]);
-  const worker = await askWorker({ type: "status" }, 5000).catch(() => ({ unlocked: false }));
+  const worker = await askWorker({ type: "status" }, 3000).catch(() => ({ unlocked: false }));
   let titles = new Map();
   if (worker.unlocked && items.length) {
     const described = await askWorker({ type: "describe-items" }, 10000).catch(() => null);
