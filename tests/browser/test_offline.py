@@ -348,3 +348,70 @@ def test_two_body_map_marks_saved_with_the_server_stopped_arrive_once_and_raise_
     raised = central(live_server, "SELECT origin_kind, origin_id FROM escalations WHERE child_id = ?"
                                   " AND rule = 'bruise_not_independently_mobile'", [baby["id"]])
     assert raised and len(raised) == len(set(raised))  # raised on arrival, once per origin
+
+
+def test_a_conflict_is_kept_and_shown_until_its_author_lets_it_go(tablet, server):
+    page = tablet
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+    open_form(page, server.url + "/families/21/visits/new")
+    server.stop()
+    fill_visit(page)
+    record_id = save(page)
+    # Meanwhile a different record with the same id reached the central record.
+    conn = sqlite3.connect(server.db_path)
+    with conn:
+        conn.execute("INSERT INTO sync_receipts (item_id, kind, content_hash, author_id, device_id, recorded_at,"
+                     " received_at, ref) SELECT ?, 'visit', 'other content', id, '', '2025-01-01', '2025-01-01', ?"
+                     " FROM practitioners WHERE username = 'demo-worker'", [record_id, record_id])
+    conn.close()
+    server.start()
+    sync_now(page)
+    waiting(page, 0, attention=1)
+    assert central(server, "SELECT count(*) FROM sync_conflicts WHERE item_id = ?", [record_id]) == [(1,)]
+
+    page.goto(server.url + "/offline/records")
+    card = page.locator(f".fv-attention-card[data-fv-item='{record_id}']")
+    expect(card).to_have_attribute("data-fv-status", "conflict")
+    expect(card).to_contain_text("The central record has kept this copy too, for your team lead to review.")
+    expect(card).to_contain_text("A different record was already received with this id.")
+    sync_now(page)  # a conflict is never sent again, and never leaves by itself
+    waiting(page, 0, attention=1)
+    card.get_by_role("button", name="Remove it from this tablet").click()
+    card.get_by_role("button", name="Yes, remove it").click()
+    waiting(page, 0, attention=0)
+    assert central(server, "SELECT count(*) FROM sync_conflicts WHERE item_id = ?", [record_id]) == [(1,)]
+
+
+CLIENT_RULES = """async () => {
+  const { backoffDelay, BACKOFF_CAP_MS } = await import('/static/js/sync.js');
+  const { pinProblem } = await import('/static/js/keystore.js');
+  const c = await import('/static/js/crypto.js');
+  const keys = await c.generateReaderKeys();
+  const other = await c.generateReaderKeys();
+  const sealed = await c.sealJson(keys.publicKey, { fields: { note: ['ça va'] } }, 'id-1');
+  const fails = async (promise) => promise.then(() => false, () => true);
+  return {
+    delays: [1, 2, 3, 10, 30].map((n) => [backoffDelay(n, () => 0), backoffDelay(n, () => 1)]),
+    cap: BACKOFF_CAP_MS,
+    pins: ['', '12a456', '12345', '1234567890123', '111111', '123456', '987654', '246810', '0147258369']
+      .map((pin) => pinProblem(pin)),
+    opened: await c.unsealJson(keys.privateKey, sealed, 'id-1'),
+    otherId: await fails(c.unsealJson(keys.privateKey, sealed, 'id-2')),
+    otherKey: await fails(c.unsealJson(other.privateKey, sealed, 'id-1')),
+    ivs: new Set(await Promise.all([1, 2, 3].map(async () => (await c.seal(keys.publicKey, 'x', 'a')).iv))).size,
+  };
+}"""
+
+
+def test_client_rules_backoff_pin_and_encryption(tablet, live_server):
+    tablet.goto(live_server.url + "/offline/unavailable")
+    rules = tablet.evaluate(CLIENT_RULES)
+    cap = rules["cap"]
+    assert rules["delays"][:3] == [[2500, 5000], [5000, 10000], [10000, 20000]]  # doubling, half of it random
+    assert rules["delays"][3:] == [[cap // 2, cap], [cap // 2, cap]]  # capped
+    assert [problem is None for problem in rules["pins"]] == [False] * 7 + [True, True]
+    assert rules["opened"] == {"fields": {"note": ["ça va"]}}
+    assert rules["otherId"] and rules["otherKey"]  # the id is bound, and only the right key opens it
+    assert rules["ivs"] == 3
