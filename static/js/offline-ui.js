@@ -45,6 +45,10 @@ async function start() {
       display_name: page.status.dataset.fvName }
     : null;
   const fresh = signedIn && !page.fromCache ? await identify(signedIn) : false;
+  if (!signedIn && document.querySelector('form[action="/sign-out"]')) {
+    // Someone signed in who keeps nothing offline (an administrator): a change of user too.
+    await forgetReadableState();
+  }
   page.practitioner = signedIn || (await currentPractitioner()) || null;
   const id = page.practitioner ? page.practitioner.practitioner_id : null;
 

@@ -125,7 +125,7 @@ export const describe = {
       alerts.push({ tone: "warning", text: `${plural(attention, "record")} ${attention === 1 ? "needs" : "need"} your attention.`,
         href: "/offline/records", linkText: "See what to do" });
     }
-    if (!view.pinSet) {
+    if (!view.pinSet && !here.startsWith("/offline/pin")) {
       alerts.push({ tone: "info", text: "To use Fieldvisit with no signal, set a PIN first.",
         href: "/offline/pin", linkText: "Set a PIN" });
     }

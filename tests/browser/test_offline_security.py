@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DEMO_PASSWORD
-from tests.browser.test_offline import (PIN, central, fill_visit, offline_ready, open_form, save, server,  # noqa: F401
+from tests.browser.test_offline import server  # noqa: F401 (the fixture)
+from tests.browser.test_offline import (PIN, central, eventually, fill_visit, offline_ready, open_form, save,
                                         set_pin, sign_in, sync_now, waiting)
 
 pytestmark = pytest.mark.browser
@@ -169,3 +170,31 @@ def test_one_kept_form_opened_in_two_tabs_gets_two_record_ids(tablet, server):
     expect(page.locator("form[data-record-kind=visit]")).to_have_attribute("data-fv-outbox", "ready")
     assert page.locator("input[name=record_id]").input_value() not in ids  # a used id is never reused
     other.close()
+
+
+def kept_pages(page):
+    return page.evaluate("""async () => {
+        const idb = await import('/static/js/idb.js');
+        return idb.read('pages', (s) => idb.result(s.pages.count()));
+    }""")
+
+
+def test_a_different_user_signing_in_wipes_the_pages_kept_for_the_last_one(tablet, server):
+    page = tablet
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+    assert kept_pages(page) > 0
+    for username, keeps in (("demo-admin", False), ("demo-worker", True), ("demo-social-worker", False)):
+        page.context.clear_cookies()  # the last session ends without signing out
+        page.goto(server.url + "/sign-in")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        # The worker again: their pack is kept anew at sign-in (their PIN is still set).
+        settled = (lambda: kept_pages(page) > 0) if keeps else (lambda: kept_pages(page) == 0)
+        eventually(page, settled)
+        current = tablet_state(page)["current"]
+        assert (current or {}).get("username") == (None if username == "demo-admin" else username)
+    assert tablet_state(page)["pins"], "the worker's own PIN stays, for their records still to send"
