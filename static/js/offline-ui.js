@@ -21,7 +21,7 @@ const CHECK_AGAIN_MS = 60 * 1000;
 const BUSY_AGAIN_MS = 5 * 1000;
 
 const page = {
-  status: null, practitioner: null, fromCache: false, persisted: null, unlocked: false,
+  status: null, practitioner: null, fromCache: false, persisted: null,
   failures: 0, timer: null, running: null,
 };
 
