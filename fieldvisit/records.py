@@ -155,10 +155,18 @@ def apply_alcohol_audit(db, item, context):
         alcohol_audit.AuditInvalid, "alcohol_audit")
 
 
+# A body map recorded on a tablet for a visit saved there too is sent after the visit; if the visit
+# was not accepted, the mark waits under "Needs your attention" until the visit has been sent.
+VISIT_NOT_RECEIVED = ("The visit this belongs to has not reached the central record, or is not one you can see. "
+                      "If you recorded the visit on this tablet, send it first (it may need your attention), "
+                      "then save this again.")
+
+
 def child_of_visit_payload(db, author, payload):
     """(visit id, child id) of a body-map item whose visit the author may see."""
     visit_id, child_id = payload.get("visit_id"), payload.get("child_id")
-    family_of_visit(db, author, visit_id)
+    visible_family_of(db, author, "SELECT family_id FROM visit_records WHERE id = ?", "visit_id",
+                      str(visit_id), VISIT_NOT_RECEIVED)
     if not is_row_id(child_id):
         raise Rejected({"child_id": "That child is not part of this visit."})
     return str(visit_id), child_id
