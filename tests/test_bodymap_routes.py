@@ -30,10 +30,10 @@ def health_visitors_baby(db):
         " ORDER BY c.date_of_birth DESC LIMIT 1", [hv["id"], practitioner(db, "demo-lead")["team_id"]]))[0]
 
 
-def a_visit(db, family_id, username="demo-health-visitor", seen=True, day=TODAY, not_seen=()):
+def a_visit(db, family_id, username="demo-health-visitor", seen=True, day=TODAY, not_seen=(), visit_id=None):
     """A completed visit to the family (every child seen unless listed in `not_seen`); returns its id."""
     author = practitioner(db, username)
-    visit_id = str(uuid.uuid4())
+    visit_id = visit_id or str(uuid.uuid4())
     children = [row[0] for row in db.execute("SELECT id FROM children WHERE family_id = ?", [family_id])]
     record_visit(db, {
         "id": visit_id, "family_id": family_id, "visit_type": "planned", "happened_at": f"{day}T00:00",

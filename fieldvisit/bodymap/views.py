@@ -6,7 +6,7 @@ from datetime import date, datetime
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from fieldvisit import access, audit, records, settings
+from fieldvisit import access, audit, records, settings, sync_api
 from fieldvisit.auth import login_required, roles_required
 from fieldvisit.bodymap import domain, figures, rules
 from fieldvisit.bodymap.forms import (CompletionForm, HistoryFilterForm, MarkAmendmentForm, MarkForm,
@@ -14,6 +14,7 @@ from fieldvisit.bodymap.forms import (CompletionForm, HistoryFilterForm, MarkAme
 from fieldvisit.children import age_in_months, describe_age
 from fieldvisit.db import get_db
 from fieldvisit.filters import date_time, long_date
+from sync import is_uuid
 
 bp = Blueprint("bodymap", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
@@ -272,6 +273,112 @@ def body_map_by_id(body_map_id):
         abort(404)
     visit_and_child_or_404(db, row[0], row[1])
     return redirect(url_for("bodymap.show_body_map", visit_id=row[0], child_id=row[1]))
+
+
+# --- a body map for a visit recorded on the tablet, which the central record may not have yet ---------
+
+VISIT_NEEDED = ("This page does not say which visit the body map is for. Save the visit first, then open "
+                "the body map from the visit's saved confirmation.")
+
+
+def visit_asked_for():
+    """(the visit id in the address, in lower case, or None; True when it is there but not a visit id)."""
+    raw = request.args.get("visit")
+    if raw is None:
+        return None, False
+    value = raw.strip().lower()
+    return (value, False) if is_uuid(value) else (None, True)
+
+
+def visit_of_child_family(db, visit_id, child):
+    """True when the central record has this visit (of the child's family); 404 for another family's visit."""
+    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [visit_id]).fetchone()
+    if row is not None and row[0] != child["family_id"]:
+        abort(404)
+    return row is not None
+
+
+def render_new_body_map(db, child, visit_id, form=None, errors=None, status=200, visit_problem=None):
+    """The page renders from the child alone (figure, warnings), so the copy kept on the tablet works
+    for any visit: the client puts the visit id from the address into the form's context."""
+    partnership = settings.load(db)
+    figure = form.figure.data if form and form.figure.data in figures.FIGURES else chosen_figure(child, partnership)
+    if form is None:
+        now = datetime.now().replace(second=0, microsecond=0)
+        form = MarkForm(formdata=None, data={"record_id": str(uuid.uuid4()), "figure": figure,
+                                             "observed_date": now.date(), "observed_time": now.time()})
+    form.figure.data = figure
+    errors = dict(errors or {})
+    if visit_problem:
+        errors = {"visit": visit_problem, **errors}
+    context = {"child_id": child["id"]}
+    if visit_id:
+        context["visit_id"] = visit_id
+    return render_template(
+        "bodymap/new.html", child=child, family=db["families"].get(child["family_id"]), figure=figure,
+        facts=child_facts(child, partnership, date.today()), views=figures.views(figure), markers={},
+        pending=pending_marker(form, figure) if errors else None, region_choices=figures.region_choices(figure),
+        form=form, errors=errors, figure_names=figures.FIGURES, figure_for_age=chosen_figure_for_age(child, partnership),
+        next_number=1, visit_id=visit_id, visit_problem=visit_problem, visit_needed=VISIT_NEEDED, context=context,
+        show_form=visit_problem is None or request.method == "POST"), status
+
+
+@bp.get("/children/<int:child_id>/body-map/new")
+@roles_required(*RECORDERS)
+def new_body_map(child_id):
+    """Record marks for a child at a visit saved on this tablet (`?visit=<its record id>`): today's pack
+    keeps this page for every child, so it opens with no signal before the visit has been sent."""
+    db = get_db()
+    child = access.child_or_404(db, g.practitioner, child_id)
+    visit_id, bad = visit_asked_for()
+    if visit_id and visit_of_child_family(db, visit_id, child):
+        return redirect(url_for("bodymap.show_body_map", visit_id=visit_id, child_id=child_id,
+                                **({"figure": request.args["figure"]} if request.args.get("figure") else {})))
+    audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
+    if bad:
+        return render_new_body_map(db, child, None, visit_problem=VISIT_NEEDED, status=400)
+    return render_new_body_map(db, child, visit_id)
+
+
+@bp.post("/children/<int:child_id>/body-map/new")
+@roles_required(*RECORDERS)
+def record_new_body_map_mark(child_id):
+    """The mark form's own post (after the outbox's receipt, or without JavaScript): one path with the outbox."""
+    db = get_db()
+    child = access.child_or_404(db, g.practitioner, child_id)
+    visit_id, _ = visit_asked_for()
+    form = MarkForm()
+    valid = form.validate()
+    errors = records.form_errors(form) if not valid else {}
+    if not visit_id:
+        return render_new_body_map(db, child, None, form, errors, 400, visit_problem=VISIT_NEEDED)
+    if not visit_of_child_family(db, visit_id, child):
+        return render_new_body_map(db, child, visit_id, form, errors, 400, visit_problem=records.VISIT_NOT_RECEIVED)
+    if not valid:
+        return render_new_body_map(db, child, visit_id, form, errors, 400)
+    receipt = ingest_form(db, "bodymap_mark", form, {"visit_id": visit_id, "child_id": child_id}, request.path)
+    if receipt.status in ("stored", "duplicate"):
+        number = db.execute("SELECT number FROM body_map_marks WHERE id = ?", [receipt.ref]).fetchone()[0]
+        return redirect(url_for("bodymap.show_body_map", visit_id=visit_id, child_id=child_id,
+                                figure=form.figure.data, saved=number) + "#marks")
+    if receipt.status == "conflict":
+        return render_template("visits/conflict.html", receipt=receipt,
+                               family=db["families"].get(child["family_id"])), 409
+    return render_new_body_map(db, child, visit_id, form, receipt.errors, 400)
+
+
+@sync_api.pack_pages
+def body_maps_for_visits_saved_on_the_tablet(db, practitioner, family_ids):
+    """Today's pack: the body-map page of every child of the pack's families, kept without a visit
+    so that it opens with no signal for a visit recorded on the tablet (static/js/bodymap-new.js)."""
+    if not family_ids or "bodymap.new_body_map" not in current_app.view_functions:
+        return []
+    placeholders = ", ".join("?" for _ in family_ids)
+    order = {family_id: position for position, family_id in enumerate(family_ids)}
+    children = db.execute(f"SELECT id, family_id FROM children WHERE family_id IN ({placeholders})"
+                          " ORDER BY date_of_birth", list(family_ids)).fetchall()
+    return [url_for("bodymap.new_body_map", child_id=child_id)
+            for child_id, _ in sorted(children, key=lambda row: order[row[1]])]
 
 
 # --- a child's earlier marks ------------------------------------------------------------------
