@@ -23,8 +23,9 @@ bp = Blueprint("sync_api", __name__, url_prefix="/api")
 
 MAX_BATCH_BYTES = 2 * 1024 * 1024
 RETRY_AFTER_SECONDS = 5
-# The latest visit records of each family in the pack, with their forms (amendment, AUDIT, body maps).
-PACK_VISITS = 5
+# The latest visit records of each family in the pack, with their amendment and AUDIT forms. Kept small:
+# the pack is fetched and encrypted page by page on the tablet (docs/sync-protocol.md, "The pack").
+PACK_VISITS = 3
 _pack_providers = []
 
 
@@ -137,8 +138,8 @@ def page(endpoint, **values):
 
 def today_pack(db, practitioner, on):
     """The families with this practitioner's visits from `on` for today_days_ahead days (the
-    Today page's window), and the pages a device should hold for them: family and child pages,
-    every record form that can be opened from them, and the latest visit records."""
+    Today page's window), and the pages a device needs in the home for them: family and child
+    pages, the record forms, and the latest visit records with their amendment and AUDIT forms."""
     if practitioner["role"] not in access.RECORDING_ROLES:
         return [], []
     visible = access.visible_family_ids(db, practitioner)
@@ -154,8 +155,6 @@ def today_pack(db, practitioner, on):
         for (child_id,) in db.execute(
                 "SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]):
             pages.append(page("families.show_child", child_id=child_id))
-            pages.append(page("bodymap.child_history", child_id=child_id))
-            pages.append(page("wnb.child_appointments", child_id=child_id))
             pages.append(page("wnb.record_was_not_brought", child_id=child_id))
         for (visit_id,) in db.execute(
                 "SELECT id FROM visit_records WHERE family_id = ? ORDER BY happened_at DESC LIMIT ?",
@@ -163,9 +162,6 @@ def today_pack(db, practitioner, on):
             pages.append(page("visits.show_visit", visit_id=visit_id))
             pages.append(page("visits.amend_visit", visit_id=visit_id))
             pages.append(page("alcohol_audit.record_alcohol_audit", visit_id=visit_id))
-            # The visit page links the body map of each child seen.
-            pages.extend(page("bodymap.show_body_map", visit_id=visit_id, child_id=row[0]) for row in db.execute(
-                "SELECT child_id FROM visit_children WHERE visit_id = ? AND seen = 1 ORDER BY child_id", [visit_id]))
     for provider in _pack_providers:
         pages.extend(provider(db, practitioner, family_ids))
     return family_ids, [path for path in dict.fromkeys(pages) if path]

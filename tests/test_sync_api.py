@@ -383,12 +383,43 @@ def test_the_pack_holds_the_families_with_visits_in_the_coming_days_and_every_pa
     # Every record form that opens from these pages, where that area of the app is present.
     for endpoint, fragment in [("wnb.record_was_not_brought", "/was-not-brought/new"),
                                ("alcohol_audit.record_alcohol_audit", "/alcohol-audit/new"),
-                               ("bodymap.show_body_map", "/body-map"), ("visits.amend_visit", "/amend")]:
+                               ("bodymap.new_body_map", "/body-map/new"), ("visits.amend_visit", "/amend")]:
         if endpoint in client.application.view_functions:
             assert any(page.endswith(fragment) for page in pages), endpoint
     first_families = pages[:pages.index(f"/families/{expected[2]}")] if len(expected) > 2 else pages
     for page in first_families:  # every kind of page, for whole families
         assert client.get(page).status_code == 200, page
+
+
+def test_the_pack_holds_only_what_the_home_needs(client, worker, db):
+    """Today, each family's page and visit forms, each child's page, Was Not Brought form and body map for a
+    visit saved on the tablet, and the latest 3 visit records with their amendment and AUDIT forms: nothing else
+    (no body-map history, appointment lists or body maps of earlier visits)."""
+    pack = client.get("/api/sync/pack").get_json()
+    expected = ["/today"]
+    scheduled = {}
+    practitioner = next(iter(db.query("SELECT * FROM practitioners WHERE username = 'demo-worker'")))
+    for visit in upcoming_visits(db, practitioner, date.today(), settings.load(db)["today_days_ahead"]):
+        scheduled.setdefault(visit["family_id"], []).append(visit["id"])
+    for family_id in pack["families"]:
+        expected += [f"/families/{family_id}", f"/families/{family_id}/visits/new"]
+        expected += [f"/families/{family_id}/visits/new?scheduled={s}" for s in scheduled[family_id]]
+        for (child_id,) in db.execute("SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth",
+                                      [family_id]):
+            expected += [f"/children/{child_id}", f"/children/{child_id}/was-not-brought/new"]
+        latest = [row[0] for row in db.execute(
+            "SELECT id FROM visit_records WHERE family_id = ? ORDER BY happened_at DESC", [family_id])][:3]
+        for visit_id in latest:
+            expected += [f"/visits/{visit_id}", f"/visits/{visit_id}/amend", f"/visits/{visit_id}/alcohol-audit/new"]
+    for family_id in pack["families"]:  # the body maps for visits saved on the tablet, family by family
+        expected += [f"/children/{child_id}/body-map/new" for (child_id,) in db.execute(
+            "SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id])]
+    assert pack["pages"] == expected
+    assert max(db.execute("SELECT count(*) FROM visit_records WHERE family_id IN (%s) GROUP BY family_id"
+                          % ",".join("?" * len(pack["families"])), pack["families"]).fetchall())[0] > 3
+    for page in pack["pages"]:
+        if "/body-map/new" in page:
+            assert client.get(page).status_code == 200, page
 
 
 def test_the_pack_follows_the_today_days_ahead_setting(client, worker, db):
