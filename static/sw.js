@@ -16,7 +16,7 @@ import { unsealJson, unsealText } from "/static/js/crypto.js";
 import { deleteMeta, getMeta, openDatabase } from "/static/js/idb.js";
 import { forgetReaderKey, hasPin, setPin, unlockWithPin } from "/static/js/keystore.js";
 import {
-  announce, currentPractitioner, forgetReadableCopies, item, itemsOf, packOf, pageEntry,
+  announce, currentPractitioner, forgetReadableCopies, item, itemsOf, keptPageFor, packOf,
   removePagesOfOthers, setCurrentPractitioner,
 } from "/static/js/outbox.js";
 import { SYNC_TAG, hooks, keepPage, syncNow } from "/static/js/sync.js";
@@ -100,17 +100,21 @@ async function navigate(event, url) {
     return fetch(event.request);
   }
   const who = await currentPractitioner();
-  const entry = who ? await pageEntry(who.practitioner_id, KEPT_ALIASES[path] || path) : null;
-  if (entry && self.navigator.onLine === false) return fromKeptPage(who, KEPT_ALIASES[path] || path, entry);
+  const asked = KEPT_ALIASES[path] || path;
+  // A page kept for its path alone may serve any query (e.g. ?visit= of the body map of a visit
+  // saved on this tablet): see keptForAnyQuery in outbox.js.
+  const target = new URL(asked, url);
+  const kept = who ? await keptPageFor(who.practitioner_id, target.pathname, target.search) : null;
+  if (kept && self.navigator.onLine === false) return fromKeptPage(who, kept, asked);
   try {
-    const response = await fromNetwork(event, entry ? NETWORK_TIMEOUT_MS : 0);
+    const response = await fromNetwork(event, kept ? NETWORK_TIMEOUT_MS : 0);
     if (who && response.ok && (await inPack(who.practitioner_id, path))) {
       // Keep the kept copy as fresh as what was just seen.
       event.waitUntil(keepPage(who.practitioner_id, path, response.clone()));
     }
     return response;
   } catch {
-    if (entry) return fromKeptPage(who, KEPT_ALIASES[path] || path, entry);
+    if (kept) return fromKeptPage(who, kept, asked);
     return shellPage("/offline/unavailable");
   }
 }
@@ -131,13 +135,17 @@ async function inPack(practitionerId, path) {
   return Boolean(pack && pack.pages.includes(path));
 }
 
-/** The kept copy of a page, decrypted; the PIN page first when the key is not in memory. */
-async function fromKeptPage(who, path, entry) {
+/**
+ * The kept copy of a page ({url it is kept under, entry}), decrypted, for the address asked
+ * for; the PIN page first (returning to that address) when the key is not in memory.
+ */
+async function fromKeptPage(who, kept, asked) {
+  const { entry } = kept;
   const key = readers.get(who.practitioner_id);
-  if (!key) return Response.redirect(`/offline/unlock?next=${encodeURIComponent(path)}`, 303);
+  if (!key) return Response.redirect(`/offline/unlock?next=${encodeURIComponent(asked)}`, 303);
   let html;
   try {
-    html = await unsealText(key, entry.box, `page:${path}`);
+    html = await unsealText(key, entry.box, `page:${kept.url}`);
   } catch {
     return shellPage("/offline/unavailable"); // kept under an earlier PIN
   }

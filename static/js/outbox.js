@@ -185,13 +185,38 @@ export async function storePage(practitionerId, url, html, csp) {
   const box = await seal(readerKey, html, `page:${url}`);
   await write("pages", (stores) => result(stores.pages.put({
     practitioner_id: practitionerId, url, box, csp: csp || "", fetched_at: Date.now(),
-    reader_generation: keys.generation,
+    reader_generation: keys.generation, any_query: keptForAnyQuery(html),
   })));
   return true;
 }
 
+const ANY_QUERY = /<meta name="fieldvisit-kept-for-any-query" content="yes">/;
+
+/**
+ * Does the page say its kept copy serves the same path with any query string (the body map
+ * of a visit saved on this tablet, /children/5/body-map/new?visit=…, reads the visit from the
+ * address)? Only the <head> counts: text people wrote is escaped, so it never holds a tag.
+ */
+export function keptForAnyQuery(html) {
+  const head = html.slice(0, Math.max(0, html.indexOf("</head>")));
+  return ANY_QUERY.test(head);
+}
+
 export function pageEntry(practitionerId, url) {
   return getOne("pages", [practitionerId, url]);
+}
+
+/**
+ * The kept page for an address: {url it is kept under, entry}, or null. An address with a
+ * query string that is not kept as such opens the page kept for its path alone, if that page
+ * serves any query (`keptForAnyQuery`).
+ */
+export async function keptPageFor(practitionerId, pathname, search = "") {
+  const exact = await pageEntry(practitionerId, pathname + search);
+  if (exact) return { url: pathname + search, entry: exact };
+  if (!search) return null;
+  const bare = await pageEntry(practitionerId, pathname);
+  return bare && bare.any_query ? { url: pathname, entry: bare } : null;
 }
 
 /** The kept pages of a practitioner, without their contents: [{url, fetched_at}]. */
