@@ -50,7 +50,7 @@ function setUp(container, form) {
   const xInput = form.querySelector("[data-bodymap-x]");
   const yInput = form.querySelector("[data-bodymap-y]");
   const status = form.querySelector("[data-bodymap-status]");
-  const number = container.dataset.nextNumber;
+  let number = Number(container.dataset.nextNumber) || 1;
 
   const say = (region) => {
     status.textContent = `Mark ${number}: ${region.dataset.label} (${region.closest("svg").dataset.view} view). Now describe the mark.`;
@@ -87,6 +87,18 @@ function setUp(container, form) {
     showView(container, svg.dataset.view);
     placePendingMarker(container, svg, Number(region.dataset.x), Number(region.dataset.y), number);
     say(region);
+  });
+
+  // "Record another" after a mark saved on this tablet: its marker stays on the figure, and the
+  // next mark takes the next number (the central record numbers them as they arrive).
+  form.addEventListener("fieldvisit:record-another", () => {
+    container.querySelectorAll(".bm-marker--pending").forEach((marker) => marker.classList.remove("bm-marker--pending"));
+    number += 1;
+    status.textContent = "";
+    const heading = form.querySelector("[data-bodymap-heading]");
+    const save = form.querySelector("[data-bodymap-save]");
+    if (heading) heading.textContent = `Record mark ${number}`;
+    if (save) save.textContent = `Save mark ${number}`;
   });
 
   // After an error the marker is already drawn by the server: show its view.

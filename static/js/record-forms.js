@@ -137,7 +137,7 @@ async function saveForm(form, submitter) {
   if (!stillShowing(form, item)) return; // they have moved on; the status area tells the rest
   const receipt = outcome.receipts && outcome.receipts[item.id];
   if (!receipt) {
-    showWaiting(form, outcome.state);
+    showWaiting(form, item, outcome.state);
     return;
   }
   if (!state.fromCache) {
@@ -178,7 +178,7 @@ function link(href, text) {
 }
 
 /** A GOV.UK notification banner just before the form, replacing any earlier one. */
-function showNotice(form, tone, heading, lines, actions = []) {
+function showNotice(form, tone, heading, lines, actions = [], more = []) {
   const previous = form.previousElementSibling;
   if (previous && previous.matches("[data-fv-save-notice]")) previous.remove();
   const titleId = `fv-save-notice-${Date.now()}`;
@@ -192,6 +192,7 @@ function showNotice(form, tone, heading, lines, actions = []) {
   element("div", { class: "govuk-notification-banner__content" },
     element("p", { class: "govuk-notification-banner__heading" }, heading),
     ...lines.map((line) => element("p", { class: "govuk-body" }, line)),
+    ...more,
     actions.length ? element("p", { class: "govuk-body fv-save-notice__actions" }, ...actions) : null));
   form.before(banner);
   banner.focus();
@@ -202,7 +203,7 @@ function showSaved(form, item) {
   form.hidden = true;
   showNotice(form, "saved", "Saved on this tablet — not sent yet", [
     "It is sending to the central record now. If there is no signal, it is sent as soon as there is.",
-  ], noticeActions(form, item));
+  ], noticeActions(form, item), followUps(form, item));
 }
 
 const WAITING = {
@@ -212,21 +213,20 @@ const WAITING = {
   busy: "It is queued behind another sync and is sent in a moment.",
 };
 
-function showWaiting(form, reason) {
-  const item = { id: recordIdInput(form).value };
+function showWaiting(form, item, reason) {
   const actions = noticeActions(form, item);
   if (reason === "signed_out") {
     actions.unshift(link(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, "Sign in again"));
   }
   showNotice(form, "saved", "Saved on this tablet — not sent yet",
-    [WAITING[reason] || WAITING.offline], actions);
+    [WAITING[reason] || WAITING.offline], actions, followUps(form, item));
 }
 
 function showSent(form, item, receipt) {
   const linkTo = KIND_LINKS[item.kind] && KIND_LINKS[item.kind](receipt, item.payload);
   showNotice(form, "success", "Sent to the central record",
     ["The central record has it. Nothing more is kept on this tablet for this record."],
-    linkTo ? [link(linkTo, "View the record")] : []);
+    linkTo ? [link(linkTo, "View the record")] : [], followUps(form, item));
 }
 
 function showReceipt(form, item, receipt) {
@@ -246,6 +246,28 @@ function noticeActions(form, item) {
   return [link("/offline/records", "See records on this tablet"), another];
 }
 
+/**
+ * What to record next from a saved visit, before it has been sent: a body map for each child
+ * marked seen (the page opens from today's pack with no signal; its marks are sent after the visit).
+ */
+function followUps(form, item) {
+  if (item.kind !== "visit") return [];
+  const fields = (item.payload && item.payload.fields) || {};
+  const links = [];
+  for (const section of form.querySelectorAll("fieldset[data-child-id]")) {
+    const seen = section.querySelector('input[type=radio][name$="-seen"]');
+    if (!seen || (fields[seen.name] || [])[0] !== "yes") continue;
+    const href = `/children/${encodeURIComponent(section.dataset.childId)}/body-map/new?visit=${encodeURIComponent(item.id)}`;
+    links.push(element("li", {}, element("a", { class: "govuk-link fv-big-link", href, "data-fv-body-map-link": "" },
+      `Record a body map for ${section.dataset.childName}`)));
+  }
+  if (!links.length) return [];
+  return [
+    element("p", { class: "govuk-body govuk-!-margin-bottom-0" }, "Any marks or injuries? Record them on a body map now:"),
+    element("ul", { class: "govuk-list fv-save-notice__body-maps" }, ...links),
+  ];
+}
+
 /** The same form again, empty, with a new record id. */
 async function startAnother(form, previousId) {
   releaseDraft(previousId);
@@ -255,6 +277,7 @@ async function startAnother(form, previousId) {
   const notice = form.previousElementSibling;
   if (notice && notice.matches("[data-fv-save-notice]")) notice.remove();
   form.hidden = false;
+  form.dispatchEvent(new CustomEvent("fieldvisit:record-another", { bubbles: true }));
   const first = form.querySelector("input:not([type=hidden]), select, textarea");
   if (first) first.focus();
 }
