@@ -53,7 +53,9 @@ def launch_tablet(playwright, profile):
 
 def offline_ready(page):
     """The service worker controls the page and the status area has been filled in."""
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
+    # A function, not a bare expression: Playwright evaluates a bare expression with eval(),
+    # which our Content-Security-Policy (no 'unsafe-eval') refuses when it has to poll.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
     expect(page.locator("[data-fv-sync]")).to_be_visible(timeout=15_000)
     expect(page.locator("[data-fv-sync]")).to_have_attribute("data-fv-count-waiting", re.compile(r"\d+"),
                                                               timeout=15_000)
