@@ -1,10 +1,8 @@
 """Offline-first in a real browser (issue 5): a practitioner records visits with the server
 really stopped, and every record reaches the central record exactly once.
 
-OFFLINE.md: `context.set_offline(True)` does not cut the service worker's own requests, so
-"no signal" here is the server stopped (`live_server.stop()`; `.start()` keeps the port and
-the database). Reconnecting fires no Background Sync event in tests: the replay is started the
-way the app does it, with the "Sync now" button or a page load.
+"No signal" here is the server stopped (see tests/browser/offline_helpers.py, which these tests
+share with the other offline tests).
 """
 import re
 import sqlite3
@@ -13,123 +11,13 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from fieldvisit import settings
 from fieldvisit.db import connect
-from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS
-from tests.browser.conftest import (CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, TABLET,
-                                    assert_no_serious_accessibility_violations, screenshot, sign_in)
+from tests.browser.conftest import DEMO_PASSWORD, screenshot, sign_in
+from tests.browser.offline_helpers import (central, eventually, fill_bruise, fill_visit,  # noqa: F401
+                                           launch_tablet, offline_ready, open_form, record_another, save,
+                                           save_mark, server, set_pin, sync_now, unlock, waiting)
 
 pytestmark = pytest.mark.browser
-
-PIN = "258014"
-SYNC_TIMEOUT = 30_000
-
-
-@pytest.fixture
-def server(live_server):
-    """The live server with a one-day pack, so keeping it on the tablet takes seconds."""
-    db = connect(live_server.db_path)
-    settings.save(db, "today_days_ahead", 1)
-    db.close()
-    return live_server
-
-
-def central(server, sql, params=()):
-    """Rows of the central record, read straight from the live server's database."""
-    conn = sqlite3.connect(server.db_path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
-
-
-def launch_tablet(playwright, profile):
-    """Chromium on a profile kept on disk: closing and launching it again is a browser restart."""
-    context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=TABLET,
-        locale="en-GB", timezone_id="Europe/London")
-    return context, (context.pages[0] if context.pages else context.new_page())
-
-
-def offline_ready(page):
-    """The service worker controls the page and the status area has been filled in."""
-    # A function, not a bare expression: Playwright evaluates a bare expression with eval(),
-    # which our Content-Security-Policy (no 'unsafe-eval') refuses when it has to poll.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
-    expect(page.locator("[data-fv-sync]")).to_be_visible(timeout=15_000)
-    expect(page.locator("[data-fv-sync]")).to_have_attribute("data-fv-count-waiting", re.compile(r"\d+"),
-                                                              timeout=15_000)
-
-
-def set_pin(page, server, pin=PIN):
-    page.goto(server.url + "/offline/pin")
-    offline_ready(page)
-    page.get_by_label("PIN", exact=True).fill(pin)
-    page.get_by_label("Enter the PIN again").fill(pin)
-    page.get_by_role("button", name="Set PIN").click()
-    expect(page.get_by_role("heading", name="Your PIN is set")).to_be_visible()
-    expect(page.locator("[data-fv-pages-kept]")).to_contain_text("now kept on this tablet", timeout=90_000)
-
-
-def waiting(page, count, attention=0):
-    status = page.locator("[data-fv-sync]")
-    expect(status).to_have_attribute("data-fv-count-waiting", str(count), timeout=SYNC_TIMEOUT)
-    expect(status).to_have_attribute("data-fv-count-attention", str(attention), timeout=SYNC_TIMEOUT)
-
-
-def eventually(page, condition, timeout=SYNC_TIMEOUT):
-    """Wait (letting the page run) until `condition()` holds."""
-    for _ in range(timeout // 100):
-        if condition():
-            return
-        page.wait_for_timeout(100)
-    assert condition()
-
-
-def open_form(page, url):
-    page.goto(url)
-    expect(page.locator("form[data-record-kind=visit]")).to_have_attribute("data-fv-outbox", "ready")
-
-
-def fill_visit(page, duration="45", child_alone=False):
-    """A completed visit: every child seen, every heading rated, three empty wine bottles."""
-    page.get_by_role("group", name="Type of visit").get_by_label("Planned").check()
-    page.get_by_label("Length in minutes").fill(duration)
-    page.get_by_role("group", name="Outcome").get_by_label("Visit completed").check()
-    sections = page.locator(".fv-child-section")
-    for index in range(sections.count()):
-        section = sections.nth(index)
-        for group in section.get_by_role("group").all():
-            if group.get_by_label("Yes").count():
-                group.get_by_label("Yes").check()
-    adults = page.locator(".fv-adult-row")
-    for index in range(adults.count()):
-        row = adults.nth(index)
-        if row.get_by_label("Name or description").input_value():
-            row.get_by_role("group", name="Were they there?").get_by_label("Expected but absent").check()
-    for heading in HOME_CONDITION_HEADINGS.values():
-        page.get_by_role("group", name=heading).get_by_label("Good", exact=True).check()
-    bottles = page.locator(".fv-container-row").first
-    bottles.get_by_label("How many").fill("3")
-    bottles.get_by_label("What").select_option(label="Wine bottle")
-    bottles.get_by_label("Where in the home").fill("kitchen worktop")
-    page.get_by_label("What the parent or carer said about their drinking").fill("Only at weekends.\nNever with the children.")
-    if child_alone:
-        page.get_by_role("group", name="Was any child found alone or left with an unsuitable carer?") \
-            .get_by_label("A child was found alone").check()
-        sections.first.get_by_label(re.compile("was found alone or with an unsuitable carer")).check()
-        page.get_by_label("What you found and what you did").fill("Alone in the flat at 4pm; mum back at 4.20pm.")
-    page.get_by_label("Your analysis").fill("Recorded with no signal, in the family's home.")
-
-
-def save(page):
-    page.get_by_role("button", name="Save visit record").click()
-    expect(page.get_by_text("Saved on this tablet — not sent yet")).to_be_visible()
-    return page.locator("input[name=record_id]").input_value()
-
-
-def sync_now(page):
-    page.get_by_role("button", name="Sync now").first.click()
 
 
 def test_visit_saved_with_the_server_stopped_survives_reload_and_restart_and_arrives_once(
@@ -170,9 +58,7 @@ def test_visit_saved_with_the_server_stopped_survives_reload_and_restart_and_arr
     waiting(page, 1)
     expect(page.locator("[data-fv-locked-note]")).to_be_visible()
     page.goto(server.url + family_url)
-    expect(page).to_have_url(re.compile(r"/offline/unlock\?next="))
-    page.get_by_label("PIN", exact=True).fill(PIN)
-    page.get_by_role("button", name="Unlock").click()
+    unlock(page)
     expect(page).to_have_url(server.url + family_url)
     expect(page.locator("h1")).to_contain_text("household")
     page.goto(server.url + "/offline/records")
@@ -298,22 +184,10 @@ def test_chromium_finds_the_app_installable(playwright_instance, live_server, tm
         context.close()
 
 
-def fill_bruise(form, explanation):
-    form.get_by_label("Bruise", exact=True).check()
-    form.get_by_label("Length in cm").fill("2")
-    form.get_by_label("Oval").check()
-    form.get_by_label("Blue", exact=True).check()
-    for legend, answer in (("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "Not known"),
-                           ("consistent with the explanation", "Unsure")):
-        form.locator("fieldset").filter(has_text=legend).get_by_label(answer, exact=True).check()
-    form.get_by_label("A parent or carer").check()
-    form.get_by_label("The explanation, in their words").fill(explanation)
-
-
 def test_two_body_map_marks_saved_with_the_server_stopped_arrive_once_and_raise_the_escalation(tablet, live_server):
     """The body map of a visit already on the central record, opened with signal; the marks are
-    recorded after the signal is lost. (A body map for a visit itself recorded offline needs a
-    page the server can render for a visit it has not yet received: see the issue 5 report.)"""
+    recorded after the signal is lost. (The body map of a visit itself recorded with no signal:
+    tests/browser/test_offline_bodymap.py.)"""
     from tests.test_bodymap_routes import a_visit, health_visitors_baby
     db = connect(live_server.db_path)
     try:
@@ -329,14 +203,12 @@ def test_two_body_map_marks_saved_with_the_server_stopped_arrive_once_and_raise_
     expect(form).to_have_attribute("data-fv-outbox", "ready")
     live_server.stop()
     ids = []
-    for region, explanation in (("front/left_cheek", "Rolled into the cot bars."), ("back/lower_back", "Not known.")):
+    for number, (region, explanation) in enumerate(
+            (("front/left_cheek", "Rolled into the cot bars."), ("back/lower_back", "Not known.")), start=1):
         form.get_by_label("Where is the mark?").select_option(region)
         fill_bruise(form, explanation)
-        form.get_by_role("button", name=re.compile("Save mark")).click()
-        expect(page.get_by_text("Saved on this tablet — not sent yet")).to_be_visible()
-        ids.append(form.locator("input[name=record_id]").input_value())
-        page.get_by_role("button", name="Record another").click()
-        page.wait_for_timeout(1100)  # GOV.UK's Save button ignores a second press within a second
+        ids.append(save_mark(page, form, number))
+        record_another(page, form, number + 1)
     assert len(set(ids)) == 2
     waiting(page, 2)
     page.reload()

@@ -4,9 +4,9 @@ Each is screenshotted into test-artifacts/ and checked with axe-core."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_serious_accessibility_violations, screenshot
-from tests.browser.test_offline import (fill_visit, offline_ready, open_form, save, server,  # noqa: F401
-                                        set_pin, sign_in, waiting)
+from tests.browser.conftest import assert_no_serious_accessibility_violations, screenshot, sign_in
+from tests.browser.offline_helpers import (fill_visit, offline_ready, open_form, save, server,  # noqa: F401
+                                           set_pin, waiting)
 
 pytestmark = pytest.mark.browser
 

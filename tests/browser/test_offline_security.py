@@ -7,10 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD
-from tests.browser.test_offline import server  # noqa: F401 (the fixture)
-from tests.browser.test_offline import (PIN, central, eventually, fill_visit, offline_ready, open_form, save,
-                                        set_pin, sign_in, sync_now, waiting)
+from tests.browser.conftest import DEMO_PASSWORD, sign_in
+from tests.browser.offline_helpers import server  # noqa: F401 (the fixture)
+from tests.browser.offline_helpers import (PIN, central, eventually, fill_visit, offline_ready, open_form, save,
+                                           set_pin, sync_now, waiting)
 
 pytestmark = pytest.mark.browser
 
