@@ -145,6 +145,63 @@ def test_a_visit_and_two_body_map_marks_recorded_with_no_signal_reach_the_centra
     context.close()
 
 
+def test_a_mark_whose_visit_is_not_accepted_waits_for_its_author_and_is_sent_after_the_visit(
+        playwright_instance, server, tmp_path):
+    """Never lost: the visit comes back "not accepted", so its mark cannot be placed either; both wait
+    under "Needs your attention"; once the visit is fixed and sent, the mark opens again and is sent."""
+    family = todays_family_with_a_non_mobile_baby(server)
+    baby = family["baby"]
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile")
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+    page.goto(server.url + "/today")
+    form_url = page.get_by_role("link", name=f"Record this visit to {family['family_name']}").get_attribute("href")
+    server.stop()
+    open_form(page, server.url + form_url)
+    fill_visit(page, duration="")  # forgotten: how long the visit lasted
+    visit_id = save(page)
+    page.locator("[data-fv-save-notice]").get_by_role("link", name=f"Record a body map for {baby['first_name']}").click()
+    form = page.locator("form[data-record-kind=bodymap_mark]")
+    expect(form).to_have_attribute("data-fv-outbox", "ready")
+    form.get_by_label("Where is the mark?").select_option("front/left_cheek")
+    fill_bruise(form, "Mum says he rolled into the cot bars.")
+    mark_id = save_mark(page, form, 1)
+
+    server.start()
+    sync_now(page)
+    waiting(page, 0, attention=2)
+    assert central(server, "SELECT count(*) FROM body_map_marks WHERE id = ?", [mark_id]) == [(0,)]
+    page.goto(server.url + "/offline/records")
+    mark_card = page.locator(f".fv-attention-card[data-fv-item='{mark_id}']")
+    expect(mark_card).to_contain_text("The visit this belongs to has not reached the central record")
+    expect(mark_card).to_contain_text("send it first")
+    expect(mark_card.get_by_role("button", name="Yes, discard it")).to_be_hidden()  # only once asked
+    screenshot(page, "offline-bodymap-mark-waits-for-its-visit-tablet")
+
+    page.locator(f".fv-attention-card[data-fv-item='{visit_id}']").get_by_role("link", name="Open it and fix it").click()
+    expect(page.get_by_text("The central record did not accept this record")).to_be_visible()  # filled in again
+    page.get_by_label("Length in minutes").fill("35")
+    page.get_by_role("button", name="Save visit record").click()
+    expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible()
+    waiting(page, 0, attention=1)
+
+    page.goto(server.url + "/offline/records")
+    mark_card.get_by_role("link", name="Open it and fix it").click()
+    # With signal, the body map of the visit on the central record, the mark filled in again.
+    expect(page).to_have_url(f"{server.url}/visits/{visit_id}/children/{baby['id']}/body-map")
+    expect(page.get_by_text("The central record did not accept this record")).to_be_visible()
+    expect(form.get_by_label("The explanation, in their words")).to_have_value("Mum says he rolled into the cot bars.")
+    assert form.locator("input[name=record_id]").input_value() == mark_id
+    form.get_by_role("button", name="Save mark 1").click()
+    expect(page.get_by_text("Mark 1 has been saved to the central record.")).to_be_visible()
+    waiting(page, 0, attention=0)
+    assert central(server, "SELECT count(*) FROM body_map_marks WHERE id = ?", [mark_id]) == [(1,)]
+    assert central(server, "SELECT count(*) FROM escalations WHERE child_id = ? AND origin_kind = 'body_map'"
+                           " AND rule = 'bruise_not_independently_mobile'", [baby["id"]]) == [(1,)]
+    context.close()
+
+
 @pytest.mark.parametrize("size", ["tablet", "phone"])
 def test_the_saved_visit_and_the_kept_body_map_read_well_on_a_tablet_and_a_phone(
         playwright_instance, server, tmp_path, size):
