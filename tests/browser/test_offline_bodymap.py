@@ -20,6 +20,15 @@ from tests.browser.test_bodymap import tap_region
 pytestmark = pytest.mark.browser
 
 
+# The marker counts in a page's <head> only: in the body it could be text someone wrote.
+KEPT_FOR_ANY_QUERY = """async () => {
+  const { keptForAnyQuery } = await import('/static/js/outbox.js');
+  const meta = '<meta name="fieldvisit-kept-for-any-query" content="yes">';
+  return [`<head>${meta}</head><body></body>`, '<head></head><body></body>', `<head></head><body>${meta}</body>`]
+    .map(keptForAnyQuery);
+}"""
+
+
 def todays_family_with_a_non_mobile_baby(server, username="demo-worker"):
     """The family of one of this practitioner's visits today with a child who is not independently mobile."""
     db = connect(server.db_path)
@@ -231,6 +240,11 @@ def test_the_saved_visit_and_the_kept_body_map_read_well_on_a_tablet_and_a_phone
         expect(page.locator("form[data-record-kind=bodymap_mark]")).to_be_hidden()
         fits(page, f"offline-bodymap-no-visit-{size}")
         assert visit_id
+
+        # Only a page that says so serves any query: the family page does not.
+        page.goto(f"{server.url}/families/{family['family_id']}?view=1")
+        expect(page.get_by_role("heading", name="This page is not available offline")).to_be_visible()
+        assert page.evaluate(KEPT_FOR_ANY_QUERY) == [True, False, False]
     finally:
         context.close()
 
