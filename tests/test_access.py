@@ -55,6 +55,8 @@ ROUTES = {
     ("/body-map-marks/<mark_id>/amend", "POST"): SIGNED_IN,
     ("/children/<int:child_id>/body-map-history", "GET"): SIGNED_IN,
     ("/children/<int:child_id>/body-map-history/figure", "GET"): SIGNED_IN,
+    ("/children/<int:child_id>/body-map/new", "GET"): SIGNED_IN,  # for a visit saved on a tablet
+    ("/children/<int:child_id>/body-map/new", "POST"): SIGNED_IN,
     # Visiting rules, was not brought, alcohol (issue 4)
     ("/children/<int:child_id>/visiting-rules", "GET"): SIGNED_IN,
     ("/children/<int:child_id>/visiting-rules", "POST"): SIGNED_IN,
