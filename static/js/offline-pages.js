@@ -267,6 +267,10 @@ function attentionCard(entry, view) {
   return card;
 }
 
+// Records whose "remove / discard?" question is open: the list is drawn again at every change of
+// the status (a sync, another tab), and the question must stay open through that.
+const asking = new Set();
+
 /** Remove a conflict (the central record kept it) or discard a rejected record: asked twice. */
 function letGoButton(entry) {
   const wrapper = cell("div", null, "govuk-button-group");
@@ -277,18 +281,22 @@ function letGoButton(entry) {
   const warning = cell("p", conflict
     ? "The central record has kept this copy for your team lead. Remove it from this tablet?"
     : "A discarded record never reaches the central record, and cannot be got back. Discard it?", "govuk-body govuk-!-font-weight-bold");
-  warning.hidden = true;
   const confirm = cell("button", conflict ? "Yes, remove it" : "Yes, discard it",
     "govuk-button govuk-button--warning govuk-!-margin-bottom-0");
   confirm.type = "button";
-  confirm.hidden = true;
+  const askNow = (open) => {
+    first.hidden = open;
+    warning.hidden = !open;
+    confirm.hidden = !open;
+  };
+  askNow(asking.has(entry.id));
   first.addEventListener("click", () => {
-    first.hidden = true;
-    warning.hidden = false;
-    confirm.hidden = false;
+    asking.add(entry.id);
+    askNow(true);
     confirm.focus();
   });
   confirm.addEventListener("click", async () => {
+    asking.delete(entry.id);
     await letGo(entry.id, entry.practitioner_id);
     await context.render();
   });
