@@ -10,6 +10,7 @@ import re
 import sqlite3
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from fieldvisit import settings
@@ -24,6 +25,12 @@ READY_TIMEOUT = 60_000
 READ_KEPT_PAGES = """async () => {
   const idb = await import('/static/js/idb.js');
   return (await idb.read('pages', (s) => idb.result(s.pages.getAll()))).map((p) => p.url);
+}"""
+
+WORKER_STATE = """async () => {
+  const r = await navigator.serviceWorker.getRegistration();
+  return r ? {active: r.active && r.active.state, installing: r.installing && r.installing.state,
+              waiting: r.waiting && r.waiting.state} : 'no registration';
 }"""
 
 
@@ -59,7 +66,10 @@ def offline_ready(page):
     # which our Content-Security-Policy (no 'unsafe-eval') refuses when it has to poll.
     # Generous: a first visit installs the service worker and caches the whole app shell, which
     # takes long when the machine is busy (a shared 2-CPU machine saw more than 20 s).
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT)
+    try:
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=READY_TIMEOUT)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"no service worker controls {page.url}: {page.evaluate(WORKER_STATE)}") from None
     expect(page.locator("[data-fv-sync]")).to_be_visible(timeout=READY_TIMEOUT)
     expect(page.locator("[data-fv-sync]")).to_have_attribute("data-fv-count-waiting", re.compile(r"\d+"),
                                                               timeout=READY_TIMEOUT)
