@@ -19,7 +19,7 @@ from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TABLET
 
 PIN = "258014"
-SYNC_TIMEOUT = 30_000
+SYNC_TIMEOUT = 60_000  # a shared CI machine can take this long to fill a pack
 READY_TIMEOUT = 60_000
 
 READ_KEPT_PAGES = """async () => {
