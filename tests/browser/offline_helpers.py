@@ -113,6 +113,15 @@ def eventually(page, condition, timeout=SYNC_TIMEOUT):
     assert condition()
 
 
+SYNC_RUNNING = """async () => (await navigator.locks.query()).held.some((lock) => lock.name === 'fieldvisit-sync')"""
+
+
+def sync_idle(page):
+    """Wait until no sync runs (it holds a Web Lock): e.g. before ending the session under it, whose
+    last answers would otherwise bring the old session cookie back."""
+    eventually(page, lambda: not page.evaluate(SYNC_RUNNING), timeout=60_000)
+
+
 def open_form(page, url, kind="visit"):
     page.goto(url)
     expect(page.locator(f"form[data-record-kind={kind}]")).to_have_attribute("data-fv-outbox", "ready")

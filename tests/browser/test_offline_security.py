@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import DEMO_PASSWORD, sign_in
 from tests.browser.offline_helpers import server  # noqa: F401 (the fixture)
 from tests.browser.offline_helpers import (PIN, central, eventually, fill_visit, offline_ready, open_form, save,
-                                           set_pin, sync_now, waiting)
+                                           set_pin, sync_idle, sync_now, waiting)
 
 pytestmark = pytest.mark.browser
 
@@ -186,6 +186,7 @@ def test_a_different_user_signing_in_wipes_the_pages_kept_for_the_last_one(table
     set_pin(page, server)
     assert kept_pages(page) > 0
     for username, keeps in (("demo-admin", False), ("demo-worker", True), ("demo-social-worker", False)):
+        sync_idle(page)  # the pack being kept for the last one has been kept
         page.context.clear_cookies()  # the last session ends without signing out
         page.goto(server.url + "/sign-in")
         page.get_by_label("Username").fill(username)
