@@ -182,6 +182,12 @@ self.addEventListener("message", (event) => {
 async function answer(message) {
   if (message.type === "keepalive") return { ok: true };
   if (message.type === "version") return { ok: true, version: BUILD.version };
+  if (message.type === "claim") {
+    // A page whose navigation began before this worker was active is not claimed at activation
+    // if it became a page only after: it asks (see offline-ui.js), so that it works with no signal.
+    await self.clients.claim();
+    return { ok: true };
+  }
   const who = await currentPractitioner();
   const practitionerId = who ? who.practitioner_id : null;
   switch (message.type) {

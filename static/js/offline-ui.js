@@ -73,6 +73,10 @@ async function start() {
   onChange(() => render());
   await render();
   const registration = await registering;
+  if (registration && !navigator.serviceWorker.controller) {
+    // Opened while the service worker was being installed: ask it to take this page too.
+    navigator.serviceWorker.ready.then(() => askWorker({ type: "claim" }, 10000)).catch(() => {});
+  }
   // At sign-in, look for a new version of the app while there is signal.
   if (fresh && registration) registration.update().catch(() => {});
   setInterval(() => { askWorker({ type: "keepalive" }, 5000).catch(() => {}); }, KEEPALIVE_MS);
