@@ -5,6 +5,7 @@ form and pages are in alcohol_audit_views.py.
 The questions are the AUDIT's topics in our own words. UK cut-offs only (rule 14: no US ones).
 """
 from fieldvisit import settings
+from fieldvisit.rows import grouped_rows
 
 HOW_OFTEN = [(0, "Never"), (1, "Less than once a month"), (2, "Once a month"), (3, "Once a week"),
              (4, "Every day or nearly every day")]
@@ -147,17 +148,11 @@ def describe(row, partnership):
 
 def audits_for_visits(db, visit_ids, partnership):
     """{visit id: [self-assessments]} for these visits."""
-    grouped = {}
-    ids = list(visit_ids)
-    if not ids:
-        return grouped
-    placeholders = ", ".join("?" for _ in ids)
-    for row in db.query(
-        "SELECT a.*, p.display_name AS recorded_by_name FROM alcohol_audits a"
-        f" JOIN practitioners p ON p.id = a.recorded_by WHERE a.visit_id IN ({placeholders})"
-        " ORDER BY a.received_at", ids):
-        grouped.setdefault(row["visit_id"], []).append(describe(row, partnership))
-    return grouped
+    grouped = grouped_rows(
+        db, "SELECT a.*, p.display_name AS recorded_by_name FROM alcohol_audits a"
+        " JOIN practitioners p ON p.id = a.recorded_by WHERE a.visit_id IN ({ids}) ORDER BY a.received_at",
+        visit_ids, "visit_id")
+    return {visit_id: [describe(row, partnership) for row in rows] for visit_id, rows in grouped.items()}
 
 
 def family_trend(db, family_id, partnership):

@@ -13,6 +13,7 @@ from fieldvisit import access, audit, concerns, conflicts, escalations, settings
 from fieldvisit.auth import login_required, roles_required
 from fieldvisit.children import children_with_status, describe_age
 from fieldvisit.db import get_db
+from fieldvisit.rows import grouped_rows
 from fieldvisit.today import children_of
 from fieldvisit.visits.forms import clean_text
 from fieldvisit.workdays import add_working_days
@@ -64,16 +65,10 @@ def describe_escalation(row, actions, now):
 
 
 def actions_for(db, escalation_ids):
-    grouped = {}
-    if not escalation_ids:
-        return grouped
-    placeholders = ", ".join("?" for _ in escalation_ids)
-    for row in db.query(
-        "SELECT a.*, p.display_name AS done_by_name FROM escalation_actions a"
-        f" LEFT JOIN practitioners p ON p.id = a.done_by WHERE a.escalation_id IN ({placeholders})"
-        " ORDER BY a.escalation_id, a.position", escalation_ids):
-        grouped.setdefault(row["escalation_id"], []).append(row)
-    return grouped
+    return grouped_rows(
+        db, "SELECT a.*, p.display_name AS done_by_name FROM escalation_actions a"
+        " LEFT JOIN practitioners p ON p.id = a.done_by WHERE a.escalation_id IN ({ids})"
+        " ORDER BY a.escalation_id, a.position", escalation_ids, "escalation_id")
 
 
 def record_deadline(happened, partnership, critical):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from fieldvisit import escalations
 from fieldvisit.bodymap import figures, rules
+from fieldvisit.rows import grouped_rows
 
 MARK_TYPES = {"bruise": "Bruise", "possible_bruise": "Possible bruise", "graze": "Graze", "cut": "Cut",
               "burn": "Burn", "scald": "Scald", "bite": "Bite", "other": "Other"}
@@ -244,18 +245,14 @@ MARK_SELECT = (
 
 def amendments_of(db, mark_ids):
     """Amendments of these marks, oldest first, grouped by mark id."""
-    grouped = {}
-    ids = list(mark_ids)
-    if not ids:
-        return grouped
-    placeholders = ", ".join("?" for _ in ids)
-    for row in db.query(
-            "SELECT a.*, p.display_name AS practitioner_name FROM body_map_mark_amendments a"
-            f" JOIN practitioners p ON p.id = a.practitioner_id WHERE a.mark_id IN ({placeholders})"
-            " ORDER BY a.received_at, a.id", ids):
-        row["changes"] = json.loads(row["changes"])
-        row["amended"] = json.loads(row["amended"])
-        grouped.setdefault(row["mark_id"], []).append(row)
+    grouped = grouped_rows(
+        db, "SELECT a.*, p.display_name AS practitioner_name FROM body_map_mark_amendments a"
+        " JOIN practitioners p ON p.id = a.practitioner_id WHERE a.mark_id IN ({ids})"
+        " ORDER BY a.received_at, a.id", mark_ids, "mark_id")
+    for rows in grouped.values():
+        for row in rows:
+            row["changes"] = json.loads(row["changes"])
+            row["amended"] = json.loads(row["amended"])
     return grouped
 
 

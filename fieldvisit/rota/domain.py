@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from fieldvisit.rows import grouped_rows
 from fieldvisit.workdays import add_working_days, is_working_day, to_date, working_days_between
 
 # A practitioner's visits this close together (minutes) are a clash for them.
@@ -178,19 +179,15 @@ def _apply(db, current, after, change, reason, author_id, now):
 
 def changes_for(db, scheduled_ids, after_version=0):
     """{scheduled visit id: its changes, oldest first, with who made them}."""
-    grouped = {}
-    ids = list(scheduled_ids)
-    if not ids:
-        return grouped
-    placeholders = ", ".join("?" for _ in ids)
-    for row in db.query(
-        "SELECT c.*, p.display_name AS changed_by_name FROM scheduled_visit_changes c"
+    grouped = grouped_rows(
+        db, "SELECT c.*, p.display_name AS changed_by_name FROM scheduled_visit_changes c"
         " JOIN practitioners p ON p.id = c.changed_by"
-        f" WHERE c.scheduled_visit_id IN ({placeholders}) AND c.version > ? ORDER BY c.version",
-        ids + [after_version]):
-        row["before"] = json.loads(row["before"]) if row["before"] else None
-        row["after"] = json.loads(row["after"])
-        grouped.setdefault(row["scheduled_visit_id"], []).append(row)
+        " WHERE c.scheduled_visit_id IN ({ids}) AND c.version > ? ORDER BY c.version",
+        scheduled_ids, "scheduled_visit_id", [after_version])
+    for rows in grouped.values():
+        for row in rows:
+            row["before"] = json.loads(row["before"]) if row["before"] else None
+            row["after"] = json.loads(row["after"])
     return grouped
 
 

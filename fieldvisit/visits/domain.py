@@ -2,6 +2,8 @@
 the sync API both call these functions, so a record takes one path however it came."""
 import json
 
+from fieldvisit.rows import grouped_rows
+
 HOME_CONDITION_HEADINGS = {
     "nutrition": "Nutrition and food in the home",
     "housing": "Housing and hazards",
@@ -166,13 +168,7 @@ def visit_record(db, visit_id):
 
 def amendments_for(db, visit_ids):
     """Amendments of these visits, oldest first, grouped by visit id."""
-    grouped = {}
-    if not visit_ids:
-        return grouped
-    placeholders = ", ".join("?" for _ in visit_ids)
-    for row in db.query(
-        "SELECT m.*, p.display_name AS practitioner_name FROM amendments m"
+    return grouped_rows(
+        db, "SELECT m.*, p.display_name AS practitioner_name FROM amendments m"
         " JOIN practitioners p ON p.id = m.practitioner_id"
-        f" WHERE m.visit_id IN ({placeholders}) ORDER BY m.received_at, m.id", list(visit_ids)):
-        grouped.setdefault(row["visit_id"], []).append(row)
-    return grouped
+        " WHERE m.visit_id IN ({ids}) ORDER BY m.received_at, m.id", visit_ids, "visit_id")
