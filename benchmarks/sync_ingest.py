@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fieldvisit import create_app, records  # noqa: E402
-from fieldvisit.auth import find_practitioner  # noqa: E402
+from fieldvisit.auth.views import find_practitioner  # noqa: E402
 from fieldvisit.db import connect  # noqa: E402
 from fieldvisit.demo import seed  # noqa: E402
 from sync import MAX_ITEMS  # noqa: E402

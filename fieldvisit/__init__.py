@@ -80,35 +80,50 @@ def create_app(test_config=None):
     filters.register(app)
     csrf.init_app(app)
     Htmx(app)
-    register_blueprints(app)
+    register_areas(app)
     register_error_pages(app)
     register_headers(app)
     return app
 
 
-def register_blueprints(app):
-    from fieldvisit import admin, auth, families, today
-    from fieldvisit.visits import views as visits
-    for module in (auth, today, families, visits, admin):
-        app.register_blueprint(module.bp)
-    from fieldvisit import sync_api
+def register_areas(app):
+    """Each area of work is a package with its blueprint in `views.py`; areas whose records go
+    through the sync engine declare their kinds in `kinds.py` (docs/architecture.md)."""
+    from fieldvisit import records
+    from fieldvisit.admin import views as admin
+    from fieldvisit.alcohol import kinds as alcohol_kinds, views as alcohol
+    from fieldvisit.auth import views as auth
+    from fieldvisit.bodymap import kinds as bodymap_kinds, views as bodymap
+    from fieldvisit.conflicts import views as conflicts
+    from fieldvisit.escalations import views as escalations
+    from fieldvisit.families import views as families
+    from fieldvisit.offline import api as sync_api, views as offline
+    from fieldvisit.rota import views as rota
+    from fieldvisit.today import views as today
+    from fieldvisit.visits import kinds as visit_kinds, views as visits
+    from fieldvisit.was_not_brought import kinds as was_not_brought_kinds, views as was_not_brought
+
+    areas = [
+        auth,             # signing in and out
+        today,            # a practitioner's day
+        families,         # families and children
+        visits,           # visit records and amendments
+        bodymap,          # marks on a figure and the injury rules (rules 1-7)
+        alcohol,          # AUDIT-C / AUDIT with a parent (rule 14)
+        was_not_brought,  # missed appointments (rules 8-9)
+        escalations,      # the team lead's dashboard of escalations and concerns
+        rota,             # visiting rules, the week's visits, unannounced visits
+        conflicts,        # records sent twice with different content
+        admin,            # practitioners and teams
+        offline,          # the installable app: manifest, service worker, offline pages
+        sync_api,         # the tablets' JSON API (docs/sync-protocol.md)
+    ]
+    for area in areas:
+        app.register_blueprint(area.bp)
     # The sync API takes JSON from this origin only; form tokens expire offline (OFFLINE.md).
     csrf.exempt(sync_api.bp)
-    app.register_blueprint(sync_api.bp)
-    # Team leads' work (issue 4): the rota, the escalations dashboard, was not brought, AUDIT.
-    from fieldvisit import alcohol_audit_views, dashboard, was_not_brought_views
-    from fieldvisit.rota import views as rota
-    for module in (rota, dashboard, was_not_brought_views, alcohol_audit_views):
-        app.register_blueprint(module.bp)
-    # The installable app: manifest, service worker at /sw.js, offline pages (issue 5).
-    from fieldvisit import pwa
-    app.register_blueprint(pwa.bp)
-    # The body map (issue 3): marks on a figure, the injury rules, history and print.
-    from fieldvisit.bodymap import views as bodymap
-    app.register_blueprint(bodymap.bp)
-    # Records sent twice with different content, for the team lead to review.
-    from fieldvisit import conflicts
-    app.register_blueprint(conflicts.bp)
+    for kinds in (visit_kinds, bodymap_kinds, alcohol_kinds, was_not_brought_kinds):
+        records.register_kinds(kinds.KINDS)
 
 
 API_ERRORS = {

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from fieldvisit.access import ROLES
-from fieldvisit.children import PLAN_CATEGORIES, PLANS
+from fieldvisit.families.domain import PLAN_CATEGORIES, PLANS
 from fieldvisit.visits.domain import (AMENDABLE_FIELDS, CHILD_ALONE, CONTAINER_TYPES,
                                       HOME_CONDITION_HEADINGS, HOME_CONDITION_RATINGS, OUTCOMES,
                                       PRESENCE, VISIT_TYPES)

@@ -9,13 +9,7 @@ from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
 
-from fieldvisit import access, alcohol_audit, audit, settings, was_not_brought
-from fieldvisit.alcohol_audit_forms import AlcoholAuditForm, to_alcohol_audit
-from fieldvisit.bodymap import domain as bodymap
-from fieldvisit.bodymap.forms import CompletionForm, MarkAmendmentForm, MarkForm, to_mark, to_mark_amendment
-from fieldvisit.visits import domain
-from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, to_amendment, to_visit
-from fieldvisit.was_not_brought_forms import AppointmentEventForm, to_appointment_event
+from fieldvisit import access, audit
 from sync import Rejected, SyncEngine
 
 engine = SyncEngine()
@@ -108,51 +102,11 @@ def apply_form(db, item, context, form_class, to_record, store, invalid, entity)
     return record["id"]
 
 
-# --- the kinds ----------------------------------------------------------------------------
-
-def apply_visit(db, item, context):
-    author, family_id = context["author"], item["payload"].get("family_id")
-    if not is_row_id(family_id) or not access.can_see_family(db, author, family_id):
-        raise Rejected({"family_id": NOT_YOURS})
-    return apply_form(
-        db, item, context, VisitRecordForm,
-        lambda form, recorded_at: to_visit(form, family_id, recorded_at),
-        lambda visit: domain.record_visit(db, visit, author, context["received_at"]),
-        domain.VisitInvalid, "visit")
-
-
-def apply_amendment(db, item, context):
-    author, visit_id = context["author"], item["payload"].get("visit_id")
-    family_of_visit(db, author, visit_id)
-    return apply_form(
-        db, item, context, AmendmentForm,
-        lambda form, recorded_at: to_amendment(form, visit_id, recorded_at),
-        lambda amendment: domain.amend_visit(db, amendment, author, context["received_at"]),
-        domain.VisitInvalid, "amendment")
-
-
-def apply_was_not_brought(db, item, context):
-    """A missed, cancelled or re-arranged appointment of one child (rules 8-9)."""
-    author, child_id = context["author"], item["payload"].get("child_id")
-    visible_family_of(db, author, "SELECT family_id FROM children WHERE id = ?", "child_id",
-                      child_id if is_row_id(child_id) else None,
-                      "That child does not exist or is not one you can see.")
-    return apply_form(
-        db, item, context, AppointmentEventForm,
-        lambda form, recorded_at: to_appointment_event(form, child_id, recorded_at),
-        lambda event: was_not_brought.record_appointment_event(db, event, author, context["received_at"]),
-        was_not_brought.AppointmentInvalid, "appointment_event")
-
-
-def apply_alcohol_audit(db, item, context):
-    """An AUDIT-C (and AUDIT) self-assessment done with a parent on a visit (rule 14)."""
-    author, visit_id = context["author"], item["payload"].get("visit_id")
-    family_of_visit(db, author, visit_id)
-    return apply_form(
-        db, item, context, AlcoholAuditForm,
-        lambda form, recorded_at: to_alcohol_audit(form, visit_id, recorded_at),
-        lambda assessment: alcohol_audit.record_alcohol_audit(db, assessment, author, context["received_at"]),
-        alcohol_audit.AuditInvalid, "alcohol_audit")
+def register_kinds(kinds):
+    """Hand the engine each area's record kinds ({kind: applier}); the app factory calls this
+    once per app with every area's KINDS, so this module imports no area (issue 9)."""
+    for kind, applier in kinds.items():
+        engine.register(kind, applier)
 
 
 # A body map recorded on a tablet for a visit saved there too is sent after the visit; if the visit
@@ -163,75 +117,13 @@ VISIT_NOT_RECEIVED = ("The visit this belongs to has not reached the central rec
 
 
 def child_of_visit_payload(db, author, payload):
-    """(visit id, child id) of a body-map item whose visit the author may see."""
+    """(visit id, child id) of an item about one child at a visit the author may see."""
     visit_id, child_id = payload.get("visit_id"), payload.get("child_id")
     visible_family_of(db, author, "SELECT family_id FROM visit_records WHERE id = ?", "visit_id",
                       str(visit_id), VISIT_NOT_RECEIVED)
     if not is_row_id(child_id):
         raise Rejected({"child_id": "That child is not part of this visit."})
     return str(visit_id), child_id
-
-
-def apply_bodymap_mark(db, item, context):
-    """A mark on a child's body map at a visit; the injury rules fire as it arrives (rules 1-5)."""
-    author = context["author"]
-    visit_id, child_id = child_of_visit_payload(db, author, item["payload"])
-
-    def store(mark):
-        stored = bodymap.record_mark(db, mark, author, context["received_at"])
-        bodymap.raise_escalations(db, stored, db["children"].get(child_id), settings.load(db), author["id"],
-                                  context["received_at"])
-
-    return apply_form(
-        db, item, context, MarkForm,
-        lambda form, recorded_at: to_mark(form, visit_id, child_id, recorded_at),
-        store, bodymap.MarkInvalid, "bodymap_mark")
-
-
-def apply_bodymap_mark_amendment(db, item, context):
-    """A correction of a body-map mark that keeps the original; the rules run again on the mark as amended."""
-    author, mark_id = context["author"], item["payload"].get("mark_id")
-    row = visible_family_of(
-        db, author, "SELECT b.family_id, m.child_id FROM body_map_marks m"
-        " JOIN body_maps b ON b.id = m.body_map_id WHERE m.id = ?", "mark_id", str(mark_id),
-        "That mark does not exist or is not one you can see.")
-
-    def store(amendment):
-        amended, _ = bodymap.amend_mark(db, amendment, author, context["received_at"])
-        bodymap.raise_escalations(db, amended, db["children"].get(row[1]), settings.load(db), author["id"],
-                                  context["received_at"])
-
-    return apply_form(
-        db, item, context, MarkAmendmentForm,
-        lambda form, recorded_at: to_mark_amendment(form, str(mark_id), recorded_at),
-        store, bodymap.MarkInvalid, "bodymap_mark_amendment")
-
-
-def apply_bodymap_completion(db, item, context):
-    """Completing a body map locks it: every later change is an amendment."""
-    author = context["author"]
-    visit_id, child_id = child_of_visit_payload(db, author, item["payload"])
-
-    def store(completion):
-        body_map_id = bodymap.complete_body_map(db, completion, author, context["received_at"])
-        audit.record(db, author["id"], "write", "body_map", body_map_id, context["route"])
-
-    return apply_form(
-        db, item, context, CompletionForm,
-        lambda form, recorded_at: {"id": form.record_id.data.lower(), "visit_id": visit_id, "child_id": child_id},
-        store, bodymap.MarkInvalid, "bodymap_completion")
-
-
-for kind, applier in {
-    "visit": apply_visit,
-    "amendment": apply_amendment,
-    "was_not_brought": apply_was_not_brought,
-    "alcohol_audit": apply_alcohol_audit,
-    "bodymap_mark": apply_bodymap_mark,
-    "bodymap_mark_amendment": apply_bodymap_mark_amendment,
-    "bodymap_completion": apply_bodymap_completion,
-}.items():
-    engine.register(kind, applier)
 
 
 def submit_form(db, form, kind, context, author, formdata, route):

@@ -377,8 +377,8 @@ def test_another_teams_records_are_404_on_every_route(client, auth, db, username
     assert_unchanged(db, before)
 
 
-@pytest.mark.parametrize("url", ["/families/999999", "/children/999999", f"/visits/{uuid.uuid4()}",
-                                 "/visits/not-a-uuid", f"/visits/{uuid.uuid4()}/amend",
+@pytest.mark.parametrize("url", ["/families/999999", "/children/999999", "/visits/8fde5854-d0d6-4747-b2ac-a8cccfd1877e",
+                                 "/visits/not-a-uuid", "/visits/b28f1d29-cb69-4a43-aa67-04f43737ba06/amend",
                                  "/families/999999/visits/new", "/families/abc", "/children/-1",
                                  "/no-such-page", "/families/99999999999999999999", "/children/99999999999999999999",
                                  "/families/99999999999999999999/visits/new"])

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from fieldvisit import settings
-from fieldvisit.alcohol_audit import (AuditInvalid, QUESTIONS, audit_c_score, audit_score, band, is_positive,
+from fieldvisit.alcohol.domain import (AuditInvalid, QUESTIONS, audit_c_score, audit_score, band, is_positive,
                                       scored)
 
 ALL_ZERO = {field: 0 for field, *_ in QUESTIONS}

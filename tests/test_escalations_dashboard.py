@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from fieldvisit.dashboard import record_deadline
+from fieldvisit.escalations.views import record_deadline
 from fieldvisit import settings
 from tests.test_visits import full_visit, visit_form
 
@@ -21,7 +21,7 @@ def lead_team_family(db):
 
 def other_team_escalation(db):
     """An escalation on a family of another team (safeguarding), raised directly."""
-    from fieldvisit.escalations import raise_escalation
+    from fieldvisit.escalations.domain import raise_escalation
     family, child = db.execute(
         "SELECT f.id, c.id FROM families f JOIN children c ON c.family_id = f.id JOIN teams t ON t.id = f.team_id"
         " WHERE t.name = 'Safeguarding and Assessment Team' LIMIT 1").fetchone()

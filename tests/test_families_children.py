@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from fieldvisit import settings
-from fieldvisit.children import (age_in_months, children_with_status, describe_age, last_seen,
+from fieldvisit.families.domain import (age_in_months, children_with_status, describe_age, last_seen,
                                  visiting_status)
 from fieldvisit.visits.domain import record_visit
 from fieldvisit.workdays import add_working_days, is_working_day, to_date, working_days_between

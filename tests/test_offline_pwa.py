@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldvisit import pwa
+from fieldvisit.offline import views as pwa
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives import serialization
 
-from fieldvisit import create_app, records, sealed, settings
-from fieldvisit.today import upcoming_visits
+from fieldvisit import create_app, records, settings
+from fieldvisit.offline import sealed
+from fieldvisit.today.views import upcoming_visits
 from sync import Unavailable
 from tests.conftest import DEMO_PASSWORD
 from tests.sync_fakes import families_of, visit_item
@@ -381,8 +382,8 @@ def test_the_pack_holds_the_families_with_visits_in_the_coming_days_and_every_pa
         assert not any(page.startswith(f"/families/{family_id}") for page in pages)
     assert any("?scheduled=" in page for page in pages) and any(page.startswith("/visits/") for page in pages)
     # Every record form that opens from these pages, where that area of the app is present.
-    for endpoint, fragment in [("wnb.record_was_not_brought", "/was-not-brought/new"),
-                               ("alcohol_audit.record_alcohol_audit", "/alcohol-audit/new"),
+    for endpoint, fragment in [("was_not_brought.record_was_not_brought", "/was-not-brought/new"),
+                               ("alcohol.record_alcohol_audit", "/alcohol-audit/new"),
                                ("bodymap.new_body_map", "/body-map/new"), ("visits.amend_visit", "/amend")]:
         if endpoint in client.application.view_functions:
             assert any(page.endswith(fragment) for page in pages), endpoint

@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import date, timedelta
 
 from fieldvisit import access
-from fieldvisit.auth import find_practitioner
+from fieldvisit.auth.views import find_practitioner
 from fieldvisit.db import connect
 from tests.sync_fakes import assert_visits_whole, visit_ids, visit_item
 from tests.sync_live import Device, SyncServer

@@ -5,7 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from fieldvisit import settings
-from fieldvisit.children import alternation, children_with_status
+from fieldvisit.families.domain import alternation, children_with_status
 from fieldvisit.rota import domain
 from fieldvisit.visits.domain import record_visit
 from fieldvisit.workdays import add_working_days, working_days_between

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldvisit import create_app, records
-from fieldvisit.auth import find_practitioner
+from fieldvisit import create_app
+from fieldvisit.visits.kinds import apply_visit
+from fieldvisit.auth.views import find_practitioner
 from fieldvisit.db import connect
 from sync import SyncEngine
 from tests.sync_fakes import (apply_note, assert_visits_whole, assert_whole, families_of, note, open_db,
@@ -245,7 +246,7 @@ def test_any_interleaving_ends_with_each_visit_stored_exactly_once(visit_world, 
     with tempfile.TemporaryDirectory() as directory, app.app_context():
         path = Path(directory) / "central.db"
         shutil.copy(app.config["DATABASE"], path)
-        server = Server(path, {"visit": records.apply_visit}, connect)
+        server = Server(path, {"visit": apply_visit}, connect)
         client = Client(items)
         run(server, client, steps, context,
             make_valid=lambda item: item if item["payload"]["fields"]["analysis"] != [""]

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from fieldvisit import settings
-from fieldvisit.children import children_with_status
-from fieldvisit.was_not_brought import AppointmentInvalid, pattern_found, record_appointment_event
+from fieldvisit.families.domain import children_with_status
+from fieldvisit.was_not_brought.domain import AppointmentInvalid, pattern_found, record_appointment_event
 from tests.factories import build_world, fresh_db
 
 

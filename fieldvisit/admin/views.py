@@ -2,7 +2,7 @@
 from flask import Blueprint, render_template
 
 from fieldvisit.access import ROLES
-from fieldvisit.auth import roles_required
+from fieldvisit.auth.views import roles_required
 from fieldvisit.db import get_db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

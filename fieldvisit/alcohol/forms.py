@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from fieldvisit.alcohol_audit import AUDIT_C, QUESTIONS, REMAINING
+from fieldvisit.alcohol.domain import AUDIT_C, QUESTIONS, REMAINING
 from fieldvisit.visits.forms import clean_text, valid_record_id
 
 

@@ -4,13 +4,14 @@ import uuid
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from fieldvisit import access, alcohol_audit, audit, records, settings
-from fieldvisit.alcohol_audit_forms import AlcoholAuditForm, answers_of
-from fieldvisit.auth import roles_required
+from fieldvisit import access, audit, records, settings
+from fieldvisit.alcohol import domain as alcohol_audit
+from fieldvisit.alcohol.forms import AlcoholAuditForm, answers_of
+from fieldvisit.auth.views import roles_required
 from fieldvisit.db import get_db
 from fieldvisit.visits.domain import visit_record
 
-bp = Blueprint("alcohol_audit", __name__)
+bp = Blueprint("alcohol", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
 
 
@@ -66,6 +67,6 @@ def record_alcohol_audit(visit_id):
             return render_template("visits/conflict.html", receipt=receipt, family=family), 409
     else:
         audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
-    return render_template("audit/record.html", form=form, visit=visit, family=family, errors=errors, adults=adults,
+    return render_template("alcohol/record.html", form=form, visit=visit, family=family, errors=errors, adults=adults,
                            show_remaining=remaining_needed(form, partnership), partnership=partnership,
                            audit_c=alcohol_audit.AUDIT_C, remaining=alcohol_audit.REMAINING), 400 if errors else 200

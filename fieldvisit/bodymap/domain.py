@@ -4,7 +4,7 @@ the sync API both reach these functions through the same appliers (fieldvisit/re
 import json
 from datetime import datetime, timedelta
 
-from fieldvisit import escalations
+from fieldvisit.escalations import domain as escalations
 from fieldvisit.bodymap import figures, rules
 from fieldvisit.rows import grouped_rows
 

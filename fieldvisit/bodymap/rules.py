@@ -5,7 +5,7 @@ returns the escalation it requires — {rule, title, source, actions, deadline_h
 or None; fieldvisit/bodymap/domain.py stores what they return. Thresholds and the
 pathways' actions come from the partnership's settings.
 """
-from fieldvisit.children import age_in_months
+from fieldvisit.families.domain import age_in_months
 from fieldvisit.workdays import to_date
 
 BRUISES = {"bruise", "possible_bruise"}

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from fieldvisit import access, audit, records, settings, sync_api
-from fieldvisit.auth import login_required, roles_required
+from fieldvisit import access, audit, records, settings
+from fieldvisit.offline import api as sync_api
+from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.bodymap import domain, figures, rules
 from fieldvisit.bodymap.forms import (CompletionForm, HistoryFilterForm, MarkAmendmentForm, MarkForm,
                                       mark_form_data)
-from fieldvisit.children import age_in_months, describe_age
+from fieldvisit.families.domain import age_in_months, describe_age
 from fieldvisit.db import get_db
 from fieldvisit.filters import date_time, long_date
 from sync import is_uuid
@@ -136,7 +137,7 @@ def render_body_map(db, visit, child, family, mark_form=None, completion_form=No
         ten4=ten4_notes(marks, child, partnership), errors=errors or {}, figure_names=figures.FIGURES,
         saved_mark=next((m for m in marks if m["number"] == saved), None), completed=request.args.get("completed"),
         next_number=len(marks) + 1, figure_for_age=chosen_figure_for_age(child, partnership),
-        dashboard=has_endpoint("dashboard.show_escalation")), status
+        dashboard=has_endpoint("escalations.show_escalation")), status
 
 
 def chosen_figure_for_age(child, partnership):

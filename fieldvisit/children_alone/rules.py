@@ -3,8 +3,9 @@ looking after a brother or sister. Called by `visits.domain.record_visit` inside
 transaction, so a visit replayed from a device raises each escalation once."""
 from datetime import datetime, timedelta
 
-from fieldvisit import escalations, settings
-from fieldvisit.children import describe_age
+from fieldvisit import settings
+from fieldvisit.escalations import domain as escalations
+from fieldvisit.families.domain import describe_age
 from fieldvisit.workdays import add_working_days, to_date
 
 # Rule 10 (SAFEGUARDING.md; NSPCC guidance on children home alone; local partnership procedures).

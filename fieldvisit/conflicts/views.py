@@ -10,7 +10,7 @@ from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from fieldvisit import audit
-from fieldvisit.auth import roles_required
+from fieldvisit.auth.views import roles_required
 from fieldvisit.db import get_db
 from fieldvisit.visits.forms import clean_text
 

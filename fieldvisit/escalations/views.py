@@ -9,16 +9,19 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from fieldvisit import access, audit, concerns, conflicts, escalations, settings
-from fieldvisit.auth import login_required, roles_required
-from fieldvisit.children import children_with_status, describe_age
+from fieldvisit import access, audit, settings
+from fieldvisit.escalations import concerns
+from fieldvisit.conflicts import views as conflicts
+from fieldvisit.escalations import domain as escalations
+from fieldvisit.auth.views import login_required, roles_required
+from fieldvisit.families.domain import children_with_status, describe_age
 from fieldvisit.db import get_db
 from fieldvisit.rows import grouped_rows
-from fieldvisit.today import children_of
+from fieldvisit.today.views import children_of
 from fieldvisit.visits.forms import clean_text
 from fieldvisit.workdays import add_working_days
 
-bp = Blueprint("dashboard", __name__)
+bp = Blueprint("escalations", __name__)
 
 
 class NoteForm(FlaskForm):
@@ -153,7 +156,7 @@ def dashboard():
     db = get_db()
     data = dashboard_data(db, g.practitioner, datetime.now())
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in data["children"]], request.path)
-    return render_template("dashboard/dashboard.html", now=datetime.now(),
+    return render_template("escalations/dashboard.html", now=datetime.now(),
                            open_conflicts=conflicts.team_conflicts(db, g.practitioner, open_only=True), **data)
 
 
@@ -178,7 +181,7 @@ def show_escalation(escalation_id):
     closed_by = (db.execute("SELECT display_name FROM practitioners WHERE id = ?", [escalation["closed_by"]]).fetchone()
                  if escalation["closed_by"] else None)
     audit.record(db, g.practitioner["id"], "read", "escalation", escalation_id, request.path)
-    return render_template("dashboard/escalation.html", escalation=escalation, family=family, child=child,
+    return render_template("escalations/escalation.html", escalation=escalation, family=family, child=child,
                            closed_by=closed_by[0] if closed_by else None, note_form=NoteForm(),
                            close_form=CloseForm(), errors={})
 
@@ -193,7 +196,7 @@ def mark_action_done(escalation_id, action_id):
     form = NoteForm()
     if not form.validate():
         flash(next(iter(form.note.errors), "The note could not be saved."))
-        return redirect(url_for("dashboard.show_escalation", escalation_id=escalation_id))
+        return redirect(url_for("escalations.show_escalation", escalation_id=escalation_id))
     try:
         with db.atomic():
             escalations.mark_action_done(db, action_id, g.practitioner["id"],
@@ -202,8 +205,8 @@ def mark_action_done(escalation_id, action_id):
     except escalations.EscalationInvalid as invalid:
         flash(next(iter(invalid.errors.values())))
     if request.form.get("back") == "dashboard":
-        return redirect(url_for("dashboard.dashboard") + f"#escalation-{escalation_id}")
-    return redirect(url_for("dashboard.show_escalation", escalation_id=escalation_id))
+        return redirect(url_for("escalations.dashboard") + f"#escalation-{escalation_id}")
+    return redirect(url_for("escalations.show_escalation", escalation_id=escalation_id))
 
 
 @bp.post("/dashboard/escalations/<int:escalation_id>/close")
@@ -220,7 +223,7 @@ def close_escalation(escalation_id):
                                              datetime.now().isoformat(timespec="minutes"), form.rationale.data)
                 audit.record(db, g.practitioner["id"], "write", "escalation", escalation_id, request.path)
             flash(f"Escalation closed: {escalation['title']}")
-            return redirect(url_for("dashboard.dashboard"))
+            return redirect(url_for("escalations.dashboard"))
         except escalations.EscalationInvalid as invalid:
             errors = invalid.errors
     else:
@@ -228,7 +231,7 @@ def close_escalation(escalation_id):
     family = db["families"].get(escalation["family_id"])
     child = db["children"].get(escalation["child_id"]) if escalation["child_id"] else None
     describe_escalation(escalation, escalation["actions"], datetime.now())
-    return render_template("dashboard/escalation.html", escalation=escalation, family=family, child=child,
+    return render_template("escalations/escalation.html", escalation=escalation, family=family, child=child,
                            closed_by=None, note_form=NoteForm(), close_form=form, errors=errors), 400
 
 
@@ -248,4 +251,4 @@ def acknowledge_concern(concern_id):
         flash(f"Acknowledged: {row[1]}")
     else:
         flash(form.note.errors[0])
-    return redirect(url_for("dashboard.dashboard") + "#concerns")
+    return redirect(url_for("escalations.dashboard") + "#concerns")

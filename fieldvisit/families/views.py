@@ -5,8 +5,8 @@ from datetime import date
 from flask import Blueprint, g, render_template, request
 
 from fieldvisit import access, audit, settings
-from fieldvisit.auth import login_required
-from fieldvisit.children import children_with_status
+from fieldvisit.auth.views import login_required
+from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
 from fieldvisit.visits.domain import amendments_for
 

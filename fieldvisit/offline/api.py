@@ -13,10 +13,11 @@ from datetime import date
 from flask import Blueprint, current_app, g, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from fieldvisit import access, audit, records, sealed, settings
-from fieldvisit.auth import login_required
+from fieldvisit import access, audit, records, settings
+from fieldvisit.offline import sealed
+from fieldvisit.auth.views import login_required
 from fieldvisit.db import get_db
-from fieldvisit.today import upcoming_visits
+from fieldvisit.today.views import upcoming_visits
 from sync import BatchTooLarge, Unavailable, UnsupportedSchemaVersion, is_uuid
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")
@@ -155,13 +156,13 @@ def today_pack(db, practitioner, on):
         for (child_id,) in db.execute(
                 "SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]):
             pages.append(page("families.show_child", child_id=child_id))
-            pages.append(page("wnb.record_was_not_brought", child_id=child_id))
+            pages.append(page("was_not_brought.record_was_not_brought", child_id=child_id))
         for (visit_id,) in db.execute(
                 "SELECT id FROM visit_records WHERE family_id = ? ORDER BY happened_at DESC LIMIT ?",
                 [family_id, PACK_VISITS]):
             pages.append(page("visits.show_visit", visit_id=visit_id))
             pages.append(page("visits.amend_visit", visit_id=visit_id))
-            pages.append(page("alcohol_audit.record_alcohol_audit", visit_id=visit_id))
+            pages.append(page("alcohol.record_alcohol_audit", visit_id=visit_id))
     for provider in _pack_providers:
         pages.extend(provider(db, practitioner, family_ids))
     return family_ids, [path for path in dict.fromkeys(pages) if path]

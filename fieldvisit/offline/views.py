@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, render_template
 
-bp = Blueprint("pwa", __name__)
+bp = Blueprint("offline", __name__)
 
 # What the service worker caches at install: every file of these folders of static/
 # with these endings, so pages added by any area (e.g. the body map's script) work offline.

@@ -4,9 +4,9 @@ and an AUDIT-C done with a parent."""
 import uuid
 from datetime import date, datetime, time, timedelta
 
-from fieldvisit.alcohol_audit import record_alcohol_audit
+from fieldvisit.alcohol.domain import record_alcohol_audit
 from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS, record_visit
-from fieldvisit.was_not_brought import record_appointment_event
+from fieldvisit.was_not_brought.domain import record_appointment_event
 
 DEMO_NAMESPACE = uuid.UUID("8a3e2f4c-5d6b-4e7f-8a9b-0c1d2e3f4a5b")
 

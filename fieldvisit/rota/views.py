@@ -7,13 +7,13 @@ from datetime import date, datetime, timedelta
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, records, settings
-from fieldvisit.auth import roles_required
-from fieldvisit.children import children_with_status
+from fieldvisit.auth.views import roles_required
+from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
 from fieldvisit.rota import domain
 from fieldvisit.rota.forms import (CancelForm, ChangeForm, ProposalsForm, ScheduleForm, VisitingRulesForm,
                                    when)
-from fieldvisit.today import children_of
+from fieldvisit.today.views import children_of
 
 bp = Blueprint("rota", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)

@@ -4,8 +4,8 @@ from datetime import date, timedelta
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, settings
-from fieldvisit.auth import login_required
-from fieldvisit.children import children_with_status
+from fieldvisit.auth.views import login_required
+from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
 
 bp = Blueprint("today", __name__)
@@ -48,7 +48,7 @@ def home():
     if g.practitioner["role"] == "admin":
         return redirect(url_for("admin.practitioners"))
     if g.practitioner["role"] == "team_lead":
-        return redirect(url_for("dashboard.dashboard"))  # the lead's home: escalations first
+        return redirect(url_for("escalations.dashboard"))  # the lead's home: escalations first
     return redirect(url_for("today.today"))
 
 

@@ -114,7 +114,7 @@ def record_visit(db, visit, author, received_at):
         db.execute("UPDATE scheduled_visits SET status = 'recorded', version = version + 1"
                    " WHERE id = ? AND status = 'scheduled'", [visit["scheduled_visit_id"]])
     # Rules 10 and 11: a child found alone, an older child caring (fieldvisit/children_alone.py).
-    from fieldvisit import children_alone
+    from fieldvisit.children_alone import rules as children_alone
     children_alone.after_visit_recorded(db, visit, author, received_at)
     return visit["id"]
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, records
-from fieldvisit.auth import login_required, roles_required
+from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.db import get_db
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, is_row_id_text

@@ -3,7 +3,9 @@ cancellations and re-arrangements, with the rules that add them up (SAFEGUARDING
 Plain data; the form and pages are in was_not_brought_views.py."""
 from datetime import timedelta
 
-from fieldvisit import concerns, escalations, settings
+from fieldvisit import settings
+from fieldvisit.escalations import concerns
+from fieldvisit.escalations import domain as escalations
 from fieldvisit.workdays import add_working_days, to_date
 
 EVENTS = {

@@ -7,7 +7,7 @@ from wtforms import DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from fieldvisit.visits.forms import clean_text, valid_record_id
-from fieldvisit.was_not_brought import EVENTS, SERVICES
+from fieldvisit.was_not_brought.domain import EVENTS, SERVICES
 
 
 class AppointmentEventForm(FlaskForm):

@@ -5,14 +5,15 @@ from datetime import date
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from fieldvisit import access, audit, concerns, records, settings
-from fieldvisit.auth import login_required, roles_required
-from fieldvisit.children import children_with_status
+from fieldvisit import access, audit, records, settings
+from fieldvisit.escalations import concerns
+from fieldvisit.auth.views import login_required, roles_required
+from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
-from fieldvisit.was_not_brought import EVENTS, SERVICES, events_for_child
-from fieldvisit.was_not_brought_forms import AppointmentEventForm
+from fieldvisit.was_not_brought.domain import EVENTS, SERVICES, events_for_child
+from fieldvisit.was_not_brought.forms import AppointmentEventForm
 
-bp = Blueprint("wnb", __name__)
+bp = Blueprint("was_not_brought", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
 
 
@@ -38,7 +39,7 @@ def child_appointments(child_id):
     child = child_with_status(db, access.child_or_404(db, g.practitioner, child_id))
     family = db["families"].get(child["family_id"])
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
-    return render_template("wnb/list.html", child=child, family=family, events=events_for_child(db, child_id),
+    return render_template("was_not_brought/list.html", child=child, family=family, events=events_for_child(db, child_id),
                            concerns=concerns.concerns_for_child(db, child_id), saved=request.args.get("saved"),
                            partnership=settings.load(db))
 
@@ -56,10 +57,10 @@ def record_was_not_brought(child_id):
         receipt, errors = records.submit_form(db, form, "was_not_brought", {"child_id": child_id}, g.practitioner,
                                               request.form, request.path)
         if receipt and receipt.status in ("stored", "duplicate"):
-            return redirect(url_for("wnb.child_appointments", child_id=child_id, saved=1))
+            return redirect(url_for("was_not_brought.child_appointments", child_id=child_id, saved=1))
         if receipt and receipt.status == "conflict":
             return render_template("visits/conflict.html", receipt=receipt, family=family), 409
     else:
         audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
-    return render_template("wnb/record.html", form=form, child=child, family=family,
+    return render_template("was_not_brought/record.html", form=form, child=child, family=family,
                            errors=errors), 400 if errors else 200

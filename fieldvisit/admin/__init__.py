@@ -1,0 +1,1 @@
+"""Admin: the practitioners and teams of the instance (admins see no family records)."""

@@ -1,0 +1,1 @@
+"""Alcohol: the AUDIT-C (and full AUDIT) self-assessment done with a parent on a visit (rule 14)."""

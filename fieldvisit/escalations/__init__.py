@@ -1,0 +1,1 @@
+"""Escalations and concerns the rules raise, and the team lead's dashboard where they land."""

@@ -1,0 +1,1 @@
+"""Today: a practitioner's visits for today and the next days, and the children overdue a visit."""
