@@ -43,14 +43,6 @@ def form_errors(form):
     return flat
 
 
-def household(db, family_id):
-    children = list(db.query(
-        "SELECT * FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]))
-    adults = list(db.query(
-        "SELECT * FROM adults WHERE family_id = ? ORDER BY id", [family_id]))
-    return children, adults
-
-
 def is_row_id(value):
     """A row id from a payload: a positive integer SQLite can hold (a larger one overflows the
     query), and not JSON's true/false (which Python counts as 1/0)."""

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from fieldvisit import create_app, records, settings
 from fieldvisit.offline import sealed
-from fieldvisit.today.views import upcoming_visits
+from fieldvisit.today.queries import upcoming_visits
 from sync import Unavailable
 from tests.conftest import DEMO_PASSWORD
 from tests.sync_fakes import families_of, visit_item

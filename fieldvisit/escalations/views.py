@@ -17,7 +17,7 @@ from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.families.domain import children_with_status, describe_age
 from fieldvisit.db import get_db
 from fieldvisit.rows import grouped_rows
-from fieldvisit.today.views import children_of
+from fieldvisit.families.queries import children_of
 from fieldvisit.visits.forms import clean_text
 from fieldvisit.workdays import add_working_days
 

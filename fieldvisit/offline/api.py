@@ -17,7 +17,7 @@ from fieldvisit import access, audit, records, settings
 from fieldvisit.offline import sealed
 from fieldvisit.auth.views import login_required
 from fieldvisit.db import get_db
-from fieldvisit.today.views import upcoming_visits
+from fieldvisit.today.queries import upcoming_visits
 from sync import BatchTooLarge, Unavailable, UnsupportedSchemaVersion, is_uuid
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")

@@ -13,7 +13,7 @@ from fieldvisit.db import get_db
 from fieldvisit.rota import domain
 from fieldvisit.rota.forms import (CancelForm, ChangeForm, ProposalsForm, ScheduleForm, VisitingRulesForm,
                                    when)
-from fieldvisit.today.views import children_of
+from fieldvisit.families.queries import children_of
 
 bp = Blueprint("rota", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)

@@ -1,40 +1,16 @@
 """Today: my visits today and in the next days, with each child's days since last seen."""
-from datetime import date, timedelta
+from datetime import date
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, settings
 from fieldvisit.auth.views import login_required
-from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
+from fieldvisit.families.domain import children_with_status
+from fieldvisit.families.queries import children_of
+from fieldvisit.today.queries import upcoming_visits
 
 bp = Blueprint("today", __name__)
-
-
-def upcoming_visits(db, practitioner, start, days):
-    """Scheduled visits of this practitioner from `start` for `days` days, soonest first.
-
-    Only families they may still see: a visit left on the rota after an assignment ended
-    must not show the family's name and address (need to know).
-    """
-    end = start + timedelta(days=days)
-    visible, params = access.visible_families_sql(practitioner)
-    return list(db.query(
-        "SELECT s.id, s.family_id, s.visit_type, s.due_at, f.name AS family_name, f.address, f.postcode"
-        " FROM scheduled_visits s JOIN families f ON f.id = s.family_id"
-        " WHERE s.practitioner_id = :me AND s.status = 'scheduled'"
-        f" AND s.due_at >= :start AND s.due_at < :end AND s.family_id IN ({visible}) ORDER BY s.due_at",
-        dict(params, me=practitioner["id"], start=start.isoformat(), end=end.isoformat())))
-
-
-def children_of(db, family_ids):
-    if not family_ids:
-        return []
-    placeholders = ", ".join("?" for _ in family_ids)
-    return list(db.query(
-        "SELECT c.*, f.name AS family_name FROM children c JOIN families f ON f.id = c.family_id"
-        f" WHERE c.family_id IN ({placeholders}) ORDER BY c.date_of_birth",
-        list(family_ids)))
 
 
 def overdue_first(children):

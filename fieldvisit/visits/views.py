@@ -7,6 +7,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from fieldvisit import access, audit, records
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.db import get_db
+from fieldvisit.families.queries import household
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, is_row_id_text
 
@@ -54,7 +55,7 @@ def name_the_child(errors, form, children_by_id):
 def record_visit(family_id):
     db = get_db()
     family = access.family_or_404(db, g.practitioner, family_id)
-    children, adults = records.household(db, family_id)
+    children, adults = household(db, family_id)
     form = VisitRecordForm() if request.method == "POST" else blank_visit_form(db, family_id, children, adults)
     errors = {}
     if request.method == "POST":
