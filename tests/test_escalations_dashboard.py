@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from fieldvisit.escalations.views import record_deadline
+from fieldvisit.escalations.domain import record_deadline
 from fieldvisit import settings
 from tests.test_visits import full_visit, visit_form
 

@@ -1,7 +1,6 @@
 """Sync conflicts for the team lead to review: a record id that arrived twice with different
 content. The first copy is on the record; the second is kept here, never applied and never
 lost (OFFLINE.md: enketo #1405, kpi #5047)."""
-import json
 from datetime import datetime, timezone
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
@@ -11,37 +10,17 @@ from wtforms.validators import DataRequired, Length
 
 from fieldvisit import audit
 from fieldvisit.auth.views import roles_required
+from fieldvisit.conflicts.domain import record_review, team_conflicts
 from fieldvisit.db import get_db
 from fieldvisit.visits.forms import clean_text
 
 bp = Blueprint("conflicts", __name__)
-
-# Conflicts of items sent by a practitioner of the lead's team.
-TEAM_CONFLICTS_SQL = """
-    SELECT c.id, c.item_id, c.kind, c.payload, c.received_at, c.device_id,
-           p.display_name AS author_name, r.ref, r.received_at AS first_received_at,
-           v.reviewed_at, v.note AS review_note, reviewer.display_name AS reviewer_name
-    FROM sync_conflicts c
-    JOIN practitioners p ON p.id = c.author_id
-    LEFT JOIN sync_receipts r ON r.item_id = c.item_id
-    LEFT JOIN conflict_reviews v ON v.conflict_id = c.id
-    LEFT JOIN practitioners reviewer ON reviewer.id = v.reviewed_by
-    WHERE p.team_id = :team_id"""
 
 
 class ReviewForm(FlaskForm):
     note = TextAreaField("What you decided", filters=[clean_text], validators=[
         DataRequired("Say what you decided, for example 'the second copy adds nothing' or 'asked the worker to amend the record'"),
         Length(max=2000, message="The note must be 2,000 characters or fewer")])
-
-
-def team_conflicts(db, lead, open_only=False):
-    sql = TEAM_CONFLICTS_SQL + (" AND v.conflict_id IS NULL" if open_only else "") + " ORDER BY c.received_at DESC"
-    rows = list(db.query(sql, {"team_id": lead["team_id"]}))
-    for row in rows:
-        payload = json.loads(row["payload"])
-        row["fields"] = payload.get("fields", {}) if isinstance(payload, dict) else {}
-    return rows
 
 
 def record_link(conflict):
@@ -73,9 +52,8 @@ def review_conflict(conflict_id):
                                failed_id=conflict_id, record_link=record_link), 400
     with db.atomic():
         if conflicts[conflict_id]["reviewed_at"] is None:
-            db["conflict_reviews"].insert({
-                "conflict_id": conflict_id, "reviewed_by": g.practitioner["id"],
-                "reviewed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "note": form.note.data})
+            record_review(db, conflict_id, g.practitioner["id"],
+                          datetime.now(timezone.utc).isoformat(timespec="seconds"), form.note.data)
             audit.record(db, g.practitioner["id"], "write", "sync_conflict", conflict_id, request.path)
     flash("Your review of the second copy has been saved. Both copies are kept.")
     return redirect(url_for("conflicts.list_conflicts"))

@@ -27,6 +27,11 @@ def has_open_concern(db, child_id, rule):
                       [child_id, rule]).fetchone() is not None
 
 
+def family_and_title(db, concern_id):
+    """(family id, title) of a concern, or None when there is no such concern."""
+    return db.execute("SELECT family_id, title FROM concerns WHERE id = ?", [concern_id]).fetchone()
+
+
 def acknowledge_concern(db, concern_id, practitioner_id, at, note=""):
     row = db.execute("SELECT acknowledged_at FROM concerns WHERE id = ?", [concern_id]).fetchone()
     if row is None:

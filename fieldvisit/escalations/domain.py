@@ -4,6 +4,9 @@ A rule (see fieldvisit/rules modules) decides *that* an escalation is due; this 
 stores it once per (rule, origin, child), so a record replayed from a device never
 raises the same escalation twice.
 """
+from datetime import datetime, timedelta
+
+from fieldvisit.workdays import add_working_days
 
 
 class EscalationInvalid(Exception):
@@ -69,3 +72,19 @@ def escalation_with_actions(db, escalation_id):
         " LEFT JOIN practitioners p ON p.id = a.done_by WHERE a.escalation_id = ? ORDER BY a.position",
         [escalation_id]))
     return escalation
+
+
+def local_time(value):
+    """A stored time as naive local time: device and server times may carry a zone, visit times do not."""
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if len(str(value)) == 10:
+        moment = moment.replace(hour=23, minute=59)
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def record_deadline(happened, partnership, critical):
+    """Rule 18: a visit record is due within N working days, or 24 hours for a critical event."""
+    if critical:
+        return happened + timedelta(hours=partnership["critical_recording_deadline_hours"])
+    due = add_working_days(happened.date(), partnership["recording_deadline_working_days"])
+    return datetime.combine(due, happened.time())
