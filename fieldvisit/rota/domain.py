@@ -80,6 +80,27 @@ def eligible_practitioners(db, family_id):
         " ORDER BY p.display_name", {"f": family_id}))
 
 
+def team_members(db, team_id):
+    """The active practitioners of a team (not its admins), by name: the rows of the team's week."""
+    return list(db.query(
+        "SELECT p.id, p.display_name, p.role, a.name AS agency_name FROM practitioners p"
+        " JOIN teams t ON t.id = p.team_id JOIN agencies a ON a.id = t.agency_id"
+        " WHERE p.team_id = ? AND p.active = 1 AND p.role != 'admin' ORDER BY p.display_name",
+        [team_id]))
+
+
+def assigned_in_team(db, family_id, team_id):
+    """Ids of the family's assigned practitioners who are of this team, by name."""
+    return [row[0] for row in db.execute(
+        "SELECT a.practitioner_id FROM assignments a JOIN practitioners p ON p.id = a.practitioner_id"
+        " WHERE a.family_id = ? AND p.team_id = ? ORDER BY p.display_name", [family_id, team_id])]
+
+
+def practitioner_names(db):
+    """{practitioner id: display name} of everyone (names in a visit's change history)."""
+    return {p["id"]: p["display_name"] for p in db.query("SELECT id, display_name FROM practitioners")}
+
+
 # --- scheduling, reassigning, cancelling ---------------------------------------------------
 
 SCHEDULED_VISIT_SQL = (
@@ -214,6 +235,25 @@ def visits_between(db, families_sql, params, start, end):
         SCHEDULED_VISIT_SQL + f" WHERE s.family_id IN ({families_sql}) AND s.due_at >= :start_day"
         " AND s.due_at < :end_day AND s.status != 'cancelled' ORDER BY s.due_at",
         dict(params, start_day=start.isoformat(), end_day=end.isoformat())))
+
+
+def family_visits(db, family_id, limit=60):
+    """A family's visits, latest first, every status."""
+    return list(db.query(SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? ORDER BY s.due_at DESC LIMIT ?",
+                         [family_id, limit]))
+
+
+def same_day_visits(db, family_id, day):
+    """A family's visits on a day (an ISO date), not cancelled: what a visit may clash with (rule 16)."""
+    return list(db.query(SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? AND substr(s.due_at, 1, 10) = ?"
+                         " AND s.status != 'cancelled'", [family_id, day]))
+
+
+def planned_visits_from(db, family_id, now):
+    """The planned visits still to come (from `now`, ISO minutes), soonest first: never an unannounced one."""
+    return list(db.query(
+        SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? AND s.visit_type = 'planned' AND s.status = 'scheduled'"
+        " AND s.due_at >= ? ORDER BY s.due_at", [family_id, now]))
 
 
 def due_this_week(children, week_end):

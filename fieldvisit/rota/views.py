@@ -8,12 +8,12 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from fieldvisit import access, audit, records, settings
 from fieldvisit.auth.views import roles_required
-from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
+from fieldvisit.families import queries as families
+from fieldvisit.families.domain import children_with_status
 from fieldvisit.rota import domain
 from fieldvisit.rota.forms import (CancelForm, ChangeForm, ProposalsForm, ScheduleForm, VisitingRulesForm,
                                    when)
-from fieldvisit.families.queries import children_of
 
 bp = Blueprint("rota", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
@@ -45,11 +45,7 @@ def week_grid(db, practitioner, start):
     visits = domain.visits_between(db, families_sql, params, start, start + timedelta(days=7))
     clashes = domain.clashing_ids(visits)
     if practitioner["role"] == "team_lead":
-        people = list(db.query(
-            "SELECT p.id, p.display_name, p.role, a.name AS agency_name FROM practitioners p"
-            " JOIN teams t ON t.id = p.team_id JOIN agencies a ON a.id = t.agency_id"
-            " WHERE p.team_id = ? AND p.active = 1 AND p.role != 'admin' ORDER BY p.display_name",
-            [practitioner["team_id"]]))
+        people = domain.team_members(db, practitioner["team_id"])
     else:
         people = [{"id": practitioner["id"], "display_name": practitioner["display_name"],
                    "role": practitioner["role"], "agency_name": practitioner["agency_name"]}]
@@ -80,7 +76,7 @@ def team_week(team_id):
     partnership = settings.load(db)
     grid = week_grid(db, g.practitioner, start)
     today = date.today()
-    children = children_with_status(db, children_of(db, access.visible_family_ids(db, g.practitioner)),
+    children = children_with_status(db, families.children_of(db, access.visible_family_ids(db, g.practitioner)),
                                     today, partnership)
     due = domain.due_this_week(children, max(start + timedelta(days=4), today))
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in due], request.path)
@@ -97,10 +93,8 @@ def family_rota(family_id):
     db = get_db()
     family = access.family_or_404(db, g.practitioner, family_id)
     partnership = settings.load(db)
-    children = children_with_status(db, list(db.query(
-        "SELECT * FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id])), date.today(), partnership)
-    visits = list(db.query(domain.SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? ORDER BY s.due_at DESC LIMIT 60",
-                           [family_id]))
+    children = children_with_status(db, families.children_of_family(db, family_id), date.today(), partnership)
+    visits = domain.family_visits(db, family_id)
     clashes = domain.clashing_ids(visits)
     changes = domain.changes_for(db, [v["id"] for v in visits])
     now = datetime.now().isoformat(timespec="minutes")
@@ -109,7 +103,7 @@ def family_rota(family_id):
         visit["changes"] = changes.get(visit["id"], [])
     upcoming = sorted([v for v in visits if v["status"] == "scheduled" and v["due_at"] >= now], key=lambda v: v["due_at"])
     past = [v for v in visits if v not in upcoming]
-    names = {p["id"]: p["display_name"] for p in db.query("SELECT id, display_name FROM practitioners")}
+    names = domain.practitioner_names(db)
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in children], request.path)
     return render_template("rota/family.html", family=family, children=children, upcoming=upcoming, past=past,
@@ -148,8 +142,7 @@ def schedule_visit(family_id):
 def flash_clash(db, family_id, scheduled_id):
     """Say so at once when a visit lands on a day another agency is visiting (rule 16)."""
     visit = domain.scheduled_visit(db, scheduled_id)
-    same_day = list(db.query(domain.SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? AND substr(s.due_at, 1, 10) = ?"
-                             " AND s.status != 'cancelled'", [family_id, visit["due_at"][:10]]))
+    same_day = domain.same_day_visits(db, family_id, visit["due_at"][:10])
     if visit["id"] in domain.clashing_ids(same_day):
         flash("This visit is on the same day as another agency's visit to the family. Mark both as joint "
               "visits if that is intended, or move one of them.")
@@ -193,7 +186,7 @@ def change_visit(scheduled_id):
                 errors = invalid.errors
         else:
             errors = records.form_errors(form)
-    names = {p["id"]: p["display_name"] for p in db.query("SELECT id, display_name FROM practitioners")}
+    names = domain.practitioner_names(db)
     return render_template("rota/change.html", family=family, visit=visit, form=form, errors=errors, names=names,
                            changes=domain.changes_for(db, [scheduled_id]).get(scheduled_id, [])), 400 if errors else 200
 
@@ -240,7 +233,7 @@ def visiting_rules(child_id):
     child = access.child_or_404(db, g.practitioner, child_id)
     if child["plan"] == "none":
         abort(404)
-    family = db["families"].get(child["family_id"])
+    family = families.family(db, child["family_id"])
     [child] = children_with_status(db, [child], date.today(), settings.load(db))
     rules = child["rules"]
     form = VisitingRulesForm() if request.method == "POST" else VisitingRulesForm(formdata=None, data={
@@ -292,8 +285,7 @@ def propose_unannounced(family_id):
     db = get_db()
     family = access.family_or_404(db, g.practitioner, family_id)
     partnership = settings.load(db)
-    children = children_with_status(db, list(db.query(
-        "SELECT * FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id])), date.today(), partnership)
+    children = children_with_status(db, families.children_of_family(db, family_id), date.today(), partnership)
     choices = practitioner_choices(db, family_id)
     errors = {}
     inputs = None
@@ -340,9 +332,7 @@ def propose_unannounced(family_id):
 
 def default_practitioner(db, family_id, choices):
     """The family's assigned practitioner from the lead's team, else the first who may visit."""
-    assigned = [row[0] for row in db.execute(
-        "SELECT a.practitioner_id FROM assignments a JOIN practitioners p ON p.id = a.practitioner_id"
-        " WHERE a.family_id = ? AND p.team_id = ? ORDER BY p.display_name", [family_id, g.practitioner["team_id"]])]
+    assigned = domain.assigned_in_team(db, family_id, g.practitioner["team_id"])
     allowed = [c[0] for c in choices]
     if g.practitioner["id"] in allowed and g.practitioner["role"] != "team_lead":
         return g.practitioner["id"]
@@ -357,8 +347,6 @@ def family_letter(family_id):
     """The visits arranged with the family, to give them. Never an unannounced visit (rule 16)."""
     db = get_db()
     family = access.family_or_404(db, g.practitioner, family_id)
-    visits = list(db.query(
-        domain.SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? AND s.visit_type = 'planned' AND s.status = 'scheduled'"
-        " AND s.due_at >= ? ORDER BY s.due_at", [family_id, datetime.now().isoformat(timespec="minutes")]))
+    visits = domain.planned_visits_from(db, family_id, datetime.now().isoformat(timespec="minutes"))
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     return render_template("rota/letter.html", family=family, visits=visits)
