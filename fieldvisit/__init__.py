@@ -122,6 +122,8 @@ def register_areas(app):
         app.register_blueprint(area.bp)
     # The sync API takes JSON from this origin only; form tokens expire offline (OFFLINE.md).
     csrf.exempt(sync_api.bp)
+    # Pages an area adds to today's pack (docs/sync-protocol.md, "The pack"); the sync API imports no area.
+    sync_api.register_pack_pages(app, bodymap.pack_pages)
     for kinds in (visit_kinds, bodymap_kinds, alcohol_kinds, was_not_brought_kinds):
         records.register_kinds(kinds.KINDS)
 

@@ -106,6 +106,21 @@ def child_on_visit(db, visit_id, child_id):
     return row
 
 
+def visit_for_page(db, visit_id, child_id):
+    """The visit a body-map page is about, with who made it and whether this child was seen on it."""
+    rows = list(db.query(
+        "SELECT v.id, v.happened_at, v.family_id, p.display_name AS practitioner_name, vc.seen"
+        " FROM visit_records v JOIN practitioners p ON p.id = v.practitioner_id"
+        " LEFT JOIN visit_children vc ON vc.visit_id = v.id AND vc.child_id = ? WHERE v.id = ?",
+        [child_id, visit_id]))
+    return rows[0] if rows else None
+
+
+def visit_and_child_of(db, body_map_id):
+    """(visit id, child id) of a body map, or None when there is no such body map."""
+    return db.execute("SELECT visit_id, child_id FROM body_maps WHERE id = ?", [body_map_id]).fetchone()
+
+
 def find_body_map(db, visit_id, child_id):
     rows = list(db.query(
         "SELECT b.*, p.display_name AS completed_by_name FROM body_maps b"
@@ -274,6 +289,11 @@ def with_amendments(rows, db):
 def mark_with_amendments(db, mark_id):
     rows = list(db.query(MARK_SELECT + " WHERE m.id = ?", [str(mark_id)]))
     return with_amendments(rows, db)[0] if rows else None
+
+
+def mark_number(db, mark_id):
+    """The number a mark has on its body map (1 for the first)."""
+    return db.execute("SELECT number FROM body_map_marks WHERE id = ?", [mark_id]).fetchone()[0]
 
 
 def marks_of_body_map(db, body_map_id):

@@ -7,14 +7,15 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from werkzeug.datastructures import MultiDict
 
 from fieldvisit import access, audit, records, settings
-from fieldvisit.offline import api as sync_api
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.bodymap import domain, figures, rules
 from fieldvisit.bodymap.forms import (CompletionForm, HistoryFilterForm, MarkAmendmentForm, MarkForm,
                                       mark_form_data)
-from fieldvisit.families.domain import age_in_months, describe_age
 from fieldvisit.db import get_db
+from fieldvisit.families import queries as families
+from fieldvisit.families.domain import age_in_months, describe_age
 from fieldvisit.filters import date_time, long_date
+from fieldvisit.visits import domain as visits
 from sync import is_uuid
 
 bp = Blueprint("bodymap", __name__)
@@ -33,12 +34,8 @@ def visit_and_child_or_404(db, visit_id, child_id):
     child = access.child_or_404(db, g.practitioner, child_id)
     if child["family_id"] != family_id:
         abort(404)
-    visit = list(db.query(
-        "SELECT v.id, v.happened_at, v.family_id, p.display_name AS practitioner_name, vc.seen"
-        " FROM visit_records v JOIN practitioners p ON p.id = v.practitioner_id"
-        " LEFT JOIN visit_children vc ON vc.visit_id = v.id AND vc.child_id = ? WHERE v.id = ?",
-        [child_id, visit_id]))[0]
-    return visit, child, db["families"].get(family_id)
+    visit = domain.visit_for_page(db, visit_id, child_id)
+    return visit, child, families.family(db, family_id)
 
 
 def chosen_figure(child, partnership):
@@ -178,7 +175,7 @@ def record_mark(visit_id, child_id):
         return render_body_map(db, visit, child, family, mark_form=form, errors=records.form_errors(form), status=400)
     receipt = ingest_form(db, "bodymap_mark", form, {"visit_id": visit_id, "child_id": child_id}, request.path)
     if receipt.status in ("stored", "duplicate"):
-        number = db.execute("SELECT number FROM body_map_marks WHERE id = ?", [receipt.ref]).fetchone()[0]
+        number = domain.mark_number(db, receipt.ref)
         return redirect(url_for("bodymap.show_body_map", visit_id=visit_id, child_id=child_id,
                                 figure=form.figure.data, saved=number) + "#marks")
     if receipt.status == "conflict":
@@ -269,7 +266,7 @@ def print_body_map(visit_id, child_id):
 def body_map_by_id(body_map_id):
     """Where an escalation raised by a body map points (its origin): the body map's page."""
     db = get_db()
-    row = db.execute("SELECT visit_id, child_id FROM body_maps WHERE id = ?", [body_map_id]).fetchone()
+    row = domain.visit_and_child_of(db, body_map_id)
     if row is None:
         abort(404)
     visit_and_child_or_404(db, row[0], row[1])
@@ -293,10 +290,10 @@ def visit_asked_for():
 
 def visit_of_child_family(db, visit_id, child):
     """True when the central record has this visit (of the child's family); 404 for another family's visit."""
-    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [visit_id]).fetchone()
-    if row is not None and row[0] != child["family_id"]:
+    family_id = visits.family_of(db, visit_id)
+    if family_id is not None and family_id != child["family_id"]:
         abort(404)
-    return row is not None
+    return family_id is not None
 
 
 def render_new_body_map(db, child, visit_id, form=None, errors=None, status=200, visit_problem=None):
@@ -316,7 +313,7 @@ def render_new_body_map(db, child, visit_id, form=None, errors=None, status=200,
     if visit_id:
         context["visit_id"] = visit_id
     return render_template(
-        "bodymap/new.html", child=child, family=db["families"].get(child["family_id"]), figure=figure,
+        "bodymap/new.html", child=child, family=families.family(db, child["family_id"]), figure=figure,
         facts=child_facts(child, partnership, date.today()), views=figures.views(figure), markers={},
         pending=pending_marker(form, figure) if errors else None, region_choices=figures.region_choices(figure),
         form=form, errors=errors, figure_names=figures.FIGURES, figure_for_age=chosen_figure_for_age(child, partnership),
@@ -359,25 +356,23 @@ def record_new_body_map_mark(child_id):
         return render_new_body_map(db, child, visit_id, form, errors, 400)
     receipt = ingest_form(db, "bodymap_mark", form, {"visit_id": visit_id, "child_id": child_id}, request.path)
     if receipt.status in ("stored", "duplicate"):
-        number = db.execute("SELECT number FROM body_map_marks WHERE id = ?", [receipt.ref]).fetchone()[0]
+        number = domain.mark_number(db, receipt.ref)
         return redirect(url_for("bodymap.show_body_map", visit_id=visit_id, child_id=child_id,
                                 figure=form.figure.data, saved=number) + "#marks")
     if receipt.status == "conflict":
         return render_template("visits/conflict.html", receipt=receipt,
-                               family=db["families"].get(child["family_id"])), 409
+                               family=families.family(db, child["family_id"])), 409
     return render_new_body_map(db, child, visit_id, form, receipt.errors, 400)
 
 
-@sync_api.pack_pages
-def body_maps_for_visits_saved_on_the_tablet(db, practitioner, family_ids):
+def pack_pages(db, practitioner, family_ids):
     """Today's pack: the body-map page of every child of the pack's families, kept without a visit
-    so that it opens with no signal for a visit recorded on the tablet (static/js/bodymap-new.js)."""
+    so that it opens with no signal for a visit recorded on the tablet (static/js/bodymap-new.js).
+    The app factory hands this to the sync API (`offline.api.register_pack_pages`)."""
     if not family_ids or "bodymap.new_body_map" not in current_app.view_functions:
         return []
-    placeholders = ", ".join("?" for _ in family_ids)
     order = {family_id: position for position, family_id in enumerate(family_ids)}
-    children = db.execute(f"SELECT id, family_id FROM children WHERE family_id IN ({placeholders})"
-                          " ORDER BY date_of_birth", list(family_ids)).fetchall()
+    children = families.child_ids_of(db, family_ids)
     return [url_for("bodymap.new_body_map", child_id=child_id)
             for child_id, _ in sorted(children, key=lambda row: order[row[1]])]
 
@@ -405,7 +400,7 @@ def history_data(db, child):
 def child_history(child_id):
     db = get_db()
     child = access.child_or_404(db, g.practitioner, child_id)
-    family = db["families"].get(child["family_id"])
+    family = families.family(db, child["family_id"])
     data = history_data(db, child)
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
     return render_template("bodymap/history.html", family=family, **data), 400 if data["errors"] else 200

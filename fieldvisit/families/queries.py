@@ -42,6 +42,21 @@ def children_of(db, family_ids):
         list(family_ids)))
 
 
+def child_ids(db, family_id):
+    """Ids of a family's children, oldest first."""
+    return [row[0] for row in db.execute(
+        "SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id])]
+
+
+def child_ids_of(db, family_ids):
+    """[(child id, family id)] of these families' children, oldest first."""
+    if not family_ids:
+        return []
+    placeholders = ", ".join("?" for _ in family_ids)
+    return db.execute(f"SELECT id, family_id FROM children WHERE family_id IN ({placeholders})"
+                      " ORDER BY date_of_birth", list(family_ids)).fetchall()
+
+
 def visible_families(db, families_sql, params):
     """The families a practitioner may see (`access.visible_families_sql`), by name, with their number of children."""
     return list(db.query(

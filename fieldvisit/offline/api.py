@@ -7,17 +7,19 @@ expire while a tablet is offline) and instead accepts only JSON from this origin
 """
 import base64
 import json
-import secrets
 from datetime import date
 
 from flask import Blueprint, current_app, g, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fieldvisit import access, audit, records, settings
-from fieldvisit.offline import sealed
 from fieldvisit.auth.views import login_required
 from fieldvisit.db import get_db
+from fieldvisit.families import queries as families
+from fieldvisit.offline import sealed
+from fieldvisit.offline.domain import issue_device_secret
 from fieldvisit.today.queries import upcoming_visits
+from fieldvisit.visits import domain as visit_records
 from sync import BatchTooLarge, Unavailable, UnsupportedSchemaVersion, is_uuid
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")
@@ -27,7 +29,8 @@ RETRY_AFTER_SECONDS = 5
 # The latest visit records of each family in the pack, with their amendment and AUDIT forms. Kept small:
 # the pack is fetched and encrypted page by page on the tablet (docs/sync-protocol.md, "The pack").
 PACK_VISITS = 3
-_pack_providers = []
+# Where the app keeps the areas' providers of more pack pages (`register_pack_pages`).
+PACK_PAGES = "fieldvisit.pack_pages"
 
 
 class ApiError(Exception):
@@ -123,11 +126,11 @@ def push():
     return {"server_time": records.engine.clock(), "receipts": [receipt.as_dict() for receipt in receipts]}
 
 
-def pack_pages(provider):
-    """Register `provider(db, practitioner, family_ids) -> [path, ...]`: more pages of today's pack
-    (for example the body-map pages of the families' children)."""
-    _pack_providers.append(provider)
-    return provider
+def register_pack_pages(app, provider):
+    """Add `provider(db, practitioner, family_ids) -> [path, ...]` to this app's pack: more pages of
+    today's pack (for example the body-map pages of the families' children). The app factory calls
+    this with each area's provider, so this module imports no area's views (issue 9)."""
+    app.extensions.setdefault(PACK_PAGES, []).append(provider)
 
 
 def page(endpoint, **values):
@@ -153,17 +156,14 @@ def today_pack(db, practitioner, on):
         pages.append(page("visits.record_visit", family_id=family_id))
         pages.extend(page("visits.record_visit", family_id=family_id, scheduled=visit["id"])
                      for visit in visits if visit["family_id"] == family_id)
-        for (child_id,) in db.execute(
-                "SELECT id FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]):
+        for child_id in families.child_ids(db, family_id):
             pages.append(page("families.show_child", child_id=child_id))
             pages.append(page("was_not_brought.record_was_not_brought", child_id=child_id))
-        for (visit_id,) in db.execute(
-                "SELECT id FROM visit_records WHERE family_id = ? ORDER BY happened_at DESC LIMIT ?",
-                [family_id, PACK_VISITS]):
+        for visit_id in visit_records.latest_visit_ids(db, family_id, PACK_VISITS):
             pages.append(page("visits.show_visit", visit_id=visit_id))
             pages.append(page("visits.amend_visit", visit_id=visit_id))
             pages.append(page("alcohol.record_alcohol_audit", visit_id=visit_id))
-    for provider in _pack_providers:
+    for provider in current_app.extensions.get(PACK_PAGES, ()):
         pages.extend(provider(db, practitioner, family_ids))
     return family_ids, [path for path in dict.fromkeys(pages) if path]
 
@@ -195,13 +195,7 @@ def device_secret():
     now = records.engine.clock()
     practitioner_id = g.practitioner["id"]
     with db.atomic():
-        created = db.execute(
-            "INSERT OR IGNORE INTO device_secrets (practitioner_id, device_id, secret, created_at, last_issued_at)"
-            " VALUES (?, ?, ?, ?, ?)", [practitioner_id, device_id, secrets.token_bytes(32), now, now]).rowcount
-        db.execute("UPDATE device_secrets SET last_issued_at = ? WHERE practitioner_id = ? AND device_id = ?",
-                   [now, practitioner_id, device_id])
-        secret = db.execute("SELECT secret FROM device_secrets WHERE practitioner_id = ? AND device_id = ?",
-                            [practitioner_id, device_id]).fetchone()[0]
+        secret, created = issue_device_secret(db, practitioner_id, device_id, now)
         if created:
             audit.record(db, practitioner_id, "write", "device", device_id, request.path)
     return {"device_secret": base64.b64encode(secret).decode("ascii")}

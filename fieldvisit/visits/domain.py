@@ -166,6 +166,25 @@ def visit_record(db, visit_id):
     return visit
 
 
+def family_of(db, visit_id):
+    """The family id of a visit record, or None when the central record does not have it."""
+    row = db.execute("SELECT family_id FROM visit_records WHERE id = ?", [visit_id]).fetchone()
+    return row[0] if row else None
+
+
+def latest_visit_ids(db, family_id, limit):
+    """Ids of a family's latest visit records, latest first."""
+    return [row[0] for row in db.execute(
+        "SELECT id FROM visit_records WHERE family_id = ? ORDER BY happened_at DESC LIMIT ?", [family_id, limit])]
+
+
+def open_scheduled_visit(db, scheduled_id, family_id):
+    """(id, visit type) of a visit of this family still on the rota, or None."""
+    return db.execute(
+        "SELECT id, visit_type FROM scheduled_visits WHERE id = ? AND family_id = ? AND status = 'scheduled'",
+        [scheduled_id, family_id]).fetchone()
+
+
 def amendments_for(db, visit_ids):
     """Amendments of these visits, oldest first, grouped by visit id."""
     return grouped_rows(

@@ -7,7 +7,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from fieldvisit import access, audit, records
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.db import get_db
-from fieldvisit.families.queries import household
+from fieldvisit.families import queries as families
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, is_row_id_text
 
@@ -20,9 +20,7 @@ def blank_visit_form(db, family_id, children, adults):
     scheduled = None
     scheduled_id = request.args.get("scheduled", "")
     if is_row_id_text(scheduled_id):
-        scheduled = db.execute(
-            "SELECT id, visit_type FROM scheduled_visits WHERE id = ? AND family_id = ? AND status = 'scheduled'",
-            [int(scheduled_id), family_id]).fetchone()
+        scheduled = domain.open_scheduled_visit(db, int(scheduled_id), family_id)
     now = datetime.now()
     return VisitRecordForm(formdata=None, data={
         "record_id": str(uuid.uuid4()),
@@ -55,7 +53,7 @@ def name_the_child(errors, form, children_by_id):
 def record_visit(family_id):
     db = get_db()
     family = access.family_or_404(db, g.practitioner, family_id)
-    children, adults = household(db, family_id)
+    children, adults = families.household(db, family_id)
     form = VisitRecordForm() if request.method == "POST" else blank_visit_form(db, family_id, children, adults)
     errors = {}
     if request.method == "POST":
@@ -79,7 +77,7 @@ def show_visit(visit_id):
     db = get_db()
     family_id = access.visit_or_404(db, g.practitioner, visit_id)
     visit = domain.visit_record(db, visit_id)
-    family = db["families"].get(family_id)
+    family = families.family(db, family_id)
     audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/visit.html", visit=visit, family=family,
                            saved=request.args.get("saved"), amended=request.args.get("amended"))
@@ -100,8 +98,8 @@ def amend_visit(visit_id):
         if receipt and receipt.status in ("stored", "duplicate"):
             return redirect(url_for("visits.show_visit", visit_id=visit_id, amended=1))
         if receipt and receipt.status == "conflict":
-            family = db["families"].get(family_id)
+            family = families.family(db, family_id)
             return render_template("visits/conflict.html", receipt=receipt, family=family), 409
     audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/amend.html", form=form, visit=visit, errors=errors,
-                           family=db["families"].get(family_id)), 400 if errors else 200
+                           family=families.family(db, family_id)), 400 if errors else 200
