@@ -9,6 +9,7 @@ from fieldvisit.alcohol import domain as alcohol_audit
 from fieldvisit.alcohol.forms import AlcoholAuditForm, answers_of
 from fieldvisit.auth.views import roles_required
 from fieldvisit.db import get_db
+from fieldvisit.families import queries as families
 from fieldvisit.visits.domain import visit_record
 
 bp = Blueprint("alcohol", __name__)
@@ -51,10 +52,10 @@ def answers_of_safe(form):
 def record_alcohol_audit(visit_id):
     db = get_db()
     family_id = access.visit_or_404(db, g.practitioner, visit_id)
-    family = db["families"].get(family_id)
+    family = families.family(db, family_id)
     visit = visit_record(db, visit_id)
     partnership = settings.load(db)
-    adults = [row["name"] for row in db.query("SELECT name FROM adults WHERE family_id = ? ORDER BY id", [family_id])]
+    adults = [row["name"] for row in families.adults_of_family(db, family_id)]
     form = AlcoholAuditForm() if request.method == "POST" else AlcoholAuditForm(
         formdata=None, data={"record_id": str(uuid.uuid4()), "adult_name": adults[0] if len(adults) == 1 else ""})
     errors = {}

@@ -10,6 +10,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from fieldvisit import audit
+from fieldvisit.auth.queries import failed_sign_ins, find_practitioner, sign_in_row
 from fieldvisit.db import get_db
 from fieldvisit.passwords import check_password
 
@@ -21,15 +22,6 @@ class SignInForm(FlaskForm):
         DataRequired("Enter your username"), Length(max=100, message="Username must be 100 characters or fewer")])
     password = PasswordField("Password", validators=[
         DataRequired("Enter your password"), Length(max=200, message="Password must be 200 characters or fewer")])
-
-
-def find_practitioner(db, practitioner_id):
-    rows = list(db.query(
-        "SELECT p.id, p.username, p.display_name, p.role, p.team_id, p.active,"
-        " t.name AS team_name, t.agency_id, a.name AS agency_name"
-        " FROM practitioners p LEFT JOIN teams t ON t.id = p.team_id"
-        " LEFT JOIN agencies a ON a.id = t.agency_id WHERE p.id = ?", [practitioner_id]))
-    return rows[0] if rows and rows[0]["active"] else None
 
 
 @bp.before_app_request
@@ -88,9 +80,7 @@ def too_many_failures(db, username):
     Counted per username, whether or not it exists, so the answer reveals nothing.
     """
     since = (datetime.now(timezone.utc) - timedelta(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"]))
-    failures = db.execute(
-        "SELECT count(*) FROM audit_log WHERE entity = 'sign_in' AND entity_id = ? AND action = 'denied'"
-        " AND at >= ?", [username[:100].lower(), since.isoformat(timespec="seconds")]).fetchone()[0]
+    failures = failed_sign_ins(db, username[:100].lower(), since.isoformat(timespec="seconds"))
     return failures >= current_app.config["SIGN_IN_ATTEMPTS"]
 
 
@@ -122,9 +112,7 @@ def sign_in():
                 "minutes and try again, or ask your team lead to check your account.")
             form.password.data = None
             return render_template("auth/sign_in.html", form=form), 429
-        row = db.execute(
-            "SELECT id, password_hash, active FROM practitioners WHERE username = ?",
-            [username]).fetchone()
+        row = sign_in_row(db, username)
         # An unknown username costs the same hashing work, so timing does not reveal it.
         password_ok = check_password(row[1] if row else None, form.password.data)
         if row and row[2] and password_ok:

@@ -8,8 +8,9 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from fieldvisit import access, audit, records, settings
 from fieldvisit.escalations import concerns
 from fieldvisit.auth.views import login_required, roles_required
-from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
+from fieldvisit.families import queries as families
+from fieldvisit.families.domain import children_with_status
 from fieldvisit.was_not_brought.domain import EVENTS, SERVICES, events_for_child
 from fieldvisit.was_not_brought.forms import AppointmentEventForm
 
@@ -37,7 +38,7 @@ def child_with_status(db, child):
 def child_appointments(child_id):
     db = get_db()
     child = child_with_status(db, access.child_or_404(db, g.practitioner, child_id))
-    family = db["families"].get(child["family_id"])
+    family = families.family(db, child["family_id"])
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
     return render_template("was_not_brought/list.html", child=child, family=family, events=events_for_child(db, child_id),
                            concerns=concerns.concerns_for_child(db, child_id), saved=request.args.get("saved"),
@@ -49,7 +50,7 @@ def child_appointments(child_id):
 def record_was_not_brought(child_id):
     db = get_db()
     child = child_with_status(db, access.child_or_404(db, g.practitioner, child_id))
-    family = db["families"].get(child["family_id"])
+    family = families.family(db, child["family_id"])
     form = AppointmentEventForm() if request.method == "POST" else AppointmentEventForm(
         formdata=None, data={"record_id": str(uuid.uuid4()), "event": request.args.get("event", "was_not_brought")})
     errors = {}
