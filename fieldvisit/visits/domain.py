@@ -2,6 +2,7 @@
 the sync API both call these functions, so a record takes one path however it came."""
 import json
 
+from fieldvisit.children_alone import rules as children_alone
 from fieldvisit.rows import grouped_rows
 
 HOME_CONDITION_HEADINGS = {
@@ -113,8 +114,7 @@ def record_visit(db, visit, author, received_at):
     if visit.get("scheduled_visit_id"):
         db.execute("UPDATE scheduled_visits SET status = 'recorded', version = version + 1"
                    " WHERE id = ? AND status = 'scheduled'", [visit["scheduled_visit_id"]])
-    # Rules 10 and 11: a child found alone, an older child caring (fieldvisit/children_alone.py).
-    from fieldvisit.children_alone import rules as children_alone
+    # Rules 10 and 11: a child found alone, an older child caring (fieldvisit/children_alone/rules.py).
     children_alone.after_visit_recorded(db, visit, author, received_at)
     return visit["id"]
 
