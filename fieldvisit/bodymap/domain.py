@@ -116,6 +116,11 @@ def visit_for_page(db, visit_id, child_id):
     return rows[0] if rows else None
 
 
+# (family id, child id) of a mark, for the sync engine's check that its author may see the family.
+FAMILY_AND_CHILD_OF_MARK_SQL = ("SELECT b.family_id, m.child_id FROM body_map_marks m"
+                                " JOIN body_maps b ON b.id = m.body_map_id WHERE m.id = ?")
+
+
 def visit_and_child_of(db, body_map_id):
     """(visit id, child id) of a body map, or None when there is no such body map."""
     return db.execute("SELECT visit_id, child_id FROM body_maps WHERE id = ?", [body_map_id]).fetchone()

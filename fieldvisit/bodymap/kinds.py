@@ -3,6 +3,7 @@ completing (locking) a body map. The injury rules fire as each mark arrives (rul
 from fieldvisit import audit, settings
 from fieldvisit.bodymap import domain
 from fieldvisit.bodymap.forms import CompletionForm, MarkAmendmentForm, MarkForm, to_mark, to_mark_amendment
+from fieldvisit.families import queries as families
 from fieldvisit.records import apply_form, child_of_visit_payload, visible_family_of
 
 
@@ -12,7 +13,7 @@ def apply_bodymap_mark(db, item, context):
 
     def store(mark):
         stored = domain.record_mark(db, mark, author, context["received_at"])
-        domain.raise_escalations(db, stored, db["children"].get(child_id), settings.load(db), author["id"],
+        domain.raise_escalations(db, stored, families.child(db, child_id), settings.load(db), author["id"],
                                  context["received_at"])
 
     return apply_form(
@@ -24,14 +25,12 @@ def apply_bodymap_mark(db, item, context):
 def apply_bodymap_mark_amendment(db, item, context):
     """A correction of a mark that keeps the original; the rules run again on the mark as amended."""
     author, mark_id = context["author"], item["payload"].get("mark_id")
-    row = visible_family_of(
-        db, author, "SELECT b.family_id, m.child_id FROM body_map_marks m"
-        " JOIN body_maps b ON b.id = m.body_map_id WHERE m.id = ?", "mark_id", str(mark_id),
-        "That mark does not exist or is not one you can see.")
+    row = visible_family_of(db, author, domain.FAMILY_AND_CHILD_OF_MARK_SQL, "mark_id", str(mark_id),
+                            "That mark does not exist or is not one you can see.")
 
     def store(amendment):
         amended, _ = domain.amend_mark(db, amendment, author, context["received_at"])
-        domain.raise_escalations(db, amended, db["children"].get(row[1]), settings.load(db), author["id"],
+        domain.raise_escalations(db, amended, families.child(db, row[1]), settings.load(db), author["id"],
                                  context["received_at"])
 
     return apply_form(
