@@ -147,3 +147,34 @@ def sign_out():
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+def set_password():
+    """A practitioner chooses their password with the one-time code their admin gave them (issue 10)."""
+    from fieldvisit.admin.domain import set_password_with_code
+    from fieldvisit.admin.forms import SetPasswordForm
+    form = SetPasswordForm()
+    errors = {}
+    if request.method == "POST":
+        errors = {name: messages[0] for name, messages in form.errors.items()} if not form.validate_on_submit() else {}
+        if "csrf_token" in errors:
+            errors = {"code": "The page had expired: enter the code and your new password again"}
+        if not errors:
+            if not (form.username.data or "").strip():
+                errors["username"] = "Enter your username"
+            if not (form.code.data or "").strip():
+                errors["code"] = "Enter the one-time code your admin gave you"
+            if not form.password.data:
+                errors["password"] = "Enter a new password"
+            elif form.password.data != form.confirm.data:
+                errors["confirm"] = "The two passwords are not the same: type them again"
+        if not errors:
+            errors = set_password_with_code(get_db(), form.username.data, form.code.data, form.password.data,
+                                            request.path)
+        if not errors:
+            session.clear()
+            flash("Your password is set. Sign in with it.")
+            return redirect(url_for("auth.sign_in"))
+    form.password.data = form.confirm.data = None  # a password typed is never sent back in the page
+    return render_template("auth/set_password.html", form=form, errors=errors), 400 if errors else 200
