@@ -20,7 +20,7 @@ REQUIRED_COLUMNS = ["username", "display_name", "role", "agency", "team"]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ROWS = 5000
 ROLE_NAMES = {**{code: code for code in ROLES}, **{label.lower(): code for code, label in ROLES.items()}}
-FIELD_COLUMNS = {"agency_id": "agency", "team_id": "team"}
+FIELD_COLUMNS = {"role": "role", "agency_id": "agency", "team_id": "team"}
 KEPT_WHEN_EMPTY = ("staff_id", "email", "phone", "registration_body", "registration_number")
 
 
