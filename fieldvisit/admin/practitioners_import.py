@@ -109,7 +109,8 @@ def plan(db, data):
             entry["action"] = "create"
         else:
             entry["id"] = existing["id"]
-            entry["changes"] = [name for name in domain.FIELDS if (existing[name] or None) != (values[name] or None)]
+            entry["changes"] = [FIELD_COLUMNS.get(name, name) for name in domain.FIELDS
+                                if (existing[name] or None) != (values[name] or None)]
             entry["action"] = "update" if entry["changes"] else "unchanged"
             if not existing["active"]:
                 entry["reasons"].append("The account is deactivated and stays so")
