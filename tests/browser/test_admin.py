@@ -1,0 +1,91 @@
+"""The admin in a real browser at tablet size (issue 10): an admin creates a team and a practitioner,
+issues a one-time code, and the new practitioner sets a password with it and signs in. axe on every
+page this adds."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_no_serious_accessibility_violations, screenshot
+from tests.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def check(page, name):
+    screenshot(page, f"admin-{name}-tablet")
+    assert_no_serious_accessibility_violations(page)
+
+
+def test_admin_creates_a_team_and_a_practitioner_who_sets_a_password_with_a_code_and_signs_in(tablet, live_server):
+    page = tablet
+    page.goto(live_server.url + "/sign-in")
+    page.get_by_label("Username").fill("demo-admin")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/practitioners")
+
+    # A team: first with no name (the error summary), then right.
+    page.get_by_role("link", name="Teams", exact=True).click()
+    check(page, "teams")
+    page.get_by_role("button", name="Add a team").click()
+    page.get_by_role("button", name="Add the team").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the team's name")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose the team's agency")
+    check(page, "team-errors")
+    page.get_by_label("Team name").fill("Early Help Team")
+    page.get_by_label("Agency").select_option(label="Northfield Children's Services")
+    page.get_by_role("button", name="Add the team").click()
+    expect(page.get_by_role("row").filter(has_text="Early Help Team")).to_contain_text("No lead yet")
+
+    # A practitioner in it: a taken username first.
+    page.get_by_role("link", name="Practitioners", exact=True).first.click()
+    page.get_by_role("button", name="Add a practitioner").click()
+    page.get_by_label("Name", exact=True).fill("Rowan Newstart")
+    page.get_by_label("Username").fill("demo-worker")
+    page.get_by_label("Role").select_option(label="Family support worker")
+    page.get_by_label("Agency").select_option(label="Northfield Children's Services")
+    page.get_by_label("Team").select_option(label="Early Help Team (Northfield Children's Services)")
+    page.get_by_role("button", name="Add the practitioner").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("This username is already taken")
+    check(page, "practitioner-errors")
+    summary.get_by_role("link", name=re.compile("already taken")).click()
+    expect(page.get_by_label("Username")).to_be_focused()
+    page.get_by_label("Username").fill("rowan.newstart")
+    page.get_by_role("button", name="Add the practitioner").click()
+    expect(page.get_by_role("heading", name="Rowan Newstart")).to_be_visible()
+    expect(page.get_by_text("Not set yet: issue a one-time code")).to_be_visible()
+    check(page, "practitioner")
+
+    page.get_by_role("button", name="Issue a one-time code").click()
+    code = page.locator("[data-fv-reset-code]").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){3}", code)
+    check(page, "reset-code")
+    page.get_by_role("link", name="Done").click()
+    expect(page.get_by_text("Issued, not used yet")).to_be_visible()
+    expect(page.get_by_text(code)).to_have_count(0)
+
+    page.get_by_role("link", name="Partnership settings").click()
+    check(page, "settings")
+    page.get_by_role("button", name="Sign out").click()
+
+    # The new practitioner, on the same tablet, with the code passed on by phone.
+    page.goto(live_server.url + "/sign-in")
+    page.get_by_role("link", name="Set your password with a one-time code").click()
+    page.get_by_label("Username").fill("rowan.newstart")
+    page.get_by_label("One-time code").fill(code.lower())
+    page.get_by_label("New password", exact=True).fill("password1234")
+    page.get_by_label("Type the new password again").fill("password1234")
+    page.get_by_role("button", name="Set my password").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("too common")
+    check(page, "set-password-errors")
+    page.get_by_label("New password", exact=True).fill("lantern orchard pebble")
+    page.get_by_label("Type the new password again").fill("lantern orchard pebble")
+    page.get_by_role("button", name="Set my password").click()
+    expect(page.get_by_text("Your password is set. Sign in with it.")).to_be_visible()
+    page.get_by_label("Username").fill("rowan.newstart")
+    page.get_by_label("Password").fill("lantern orchard pebble")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/today")
+    expect(page.get_by_text("Signed in as Rowan Newstart, family support worker, Early Help Team")).to_be_visible()
