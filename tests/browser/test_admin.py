@@ -6,7 +6,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_serious_accessibility_violations, screenshot
+from tests.browser.conftest import assert_no_serious_accessibility_violations, screenshot, sign_in
+from tests.browser.offline_helpers import (eventually, kept_pages, launch_tablet, offline_ready,  # noqa: F401
+                                           server, set_pin, sync_idle, sync_now)
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -89,3 +91,61 @@ def test_admin_creates_a_team_and_a_practitioner_who_sets_a_password_with_a_code
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/today")
     expect(page.get_by_text("Signed in as Rowan Newstart, family support worker, Early Help Team")).to_be_visible()
+
+
+PACK_STATE = """async (id) => { const o = await import('/static/js/outbox.js'); return (await o.packOf(id)) || null; }"""
+
+
+def test_a_changed_setting_reaches_the_tablet_at_its_next_sync(playwright_instance, server, tmp_path):
+    """The kept body map of an 8-month-old who crawls: after the partnership counts every baby under
+    12 months as not mobile, the tablet's next sync fetches its pages again (the pack's settings
+    version changed), so with no signal the kept page warns that any bruise escalates."""
+    from datetime import date
+
+    from fieldvisit import settings
+    from fieldvisit.db import connect
+    from fieldvisit.today.views import upcoming_visits
+    db = connect(server.db_path)
+    try:
+        me = dict(next(db.query("SELECT * FROM practitioners WHERE username = 'demo-worker'")))
+        visits = upcoming_visits(db, me, date.today(), settings.load(db)["today_days_ahead"])
+        assert visits, "demo-worker has visits in the pack's window"
+        today = date.today()
+        born = date(today.year - (1 if today.month <= 8 else 0), (today.month - 9) % 12 + 1, 1)
+        child_id = db["children"].insert({"family_id": visits[0]["family_id"], "first_name": "Crawly",
+                                          "last_name": "Example", "date_of_birth": born.isoformat(),
+                                          "independently_mobile": 1, "plan": "none"}).last_pk
+        admin_id = db.execute("SELECT id FROM practitioners WHERE username = 'demo-admin'").fetchone()[0]
+    finally:
+        db.close()
+    body_map = f"{server.url}/children/{child_id}/body-map/new"
+    warning = "Crawly is not independently mobile"
+
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile")
+    sign_in(page, server, "demo-worker")
+    offline_ready(page)
+    set_pin(page, server)
+    assert f"/children/{child_id}/body-map/new" in kept_pages(page)
+    first = page.evaluate(PACK_STATE, me["id"])
+    assert first["complete"] and first["settings_version"]
+
+    db = connect(server.db_path)
+    try:
+        settings.change(db, "non_mobile_under_months", 12, "Partnership decision", admin_id, "2026-12-02T10:00:00+00:00")
+        new_version = settings.settings_version(db)
+    finally:
+        db.close()
+    assert new_version != first["settings_version"]
+    page.goto(server.url + "/offline/records")
+    offline_ready(page)
+    sync_now(page)
+    eventually(page, lambda: (page.evaluate(PACK_STATE, me["id"]) or {}).get("settings_version") == new_version
+               and page.evaluate(PACK_STATE, me["id"])["complete"])
+    sync_idle(page)
+
+    server.stop()
+    page.goto(body_map)
+    expect(page.locator("[data-fv-sync-alerts]")).to_contain_text("No signal: this is the copy of this page kept")
+    expect(page.get_by_text(warning).first).to_be_visible()
+    screenshot(page, "admin-setting-reached-the-tablet")
+    context.close()
