@@ -274,3 +274,16 @@ def test_the_changed_non_mobile_age_changes_the_body_map_rule(db, world):
     assert rules.not_independently_mobile(crawling_baby, bruise["observed_at"], settings.load(db))
     assert [e["rule"] for e in rules.escalations_for_mark(bruise, crawling_baby, settings.load(db))] == [
         "bruise_not_independently_mobile"]
+
+
+def test_a_key_added_to_a_default_later_is_shown_and_can_be_set(monkeypatch):
+    from fieldvisit.admin.forms import setting_fields, setting_from_form
+    monkeypatch.setitem(settings.DEFAULTS, "visit_every_working_days",
+                        {"child_protection": 10, "child_in_need": 20, "looked_after": 30})
+    saved_before = {"child_protection": 5, "child_in_need": 10}
+    fields = setting_fields("visit_every_working_days", saved_before)
+    assert [(f["name"], f["value"]) for f in fields] == [
+        ("value-child_protection", 5), ("value-child_in_need", 10), ("value-looked_after", 30)]
+    value, errors = setting_from_form("visit_every_working_days", {f["name"]: str(f["value"]) for f in fields},
+                                      settings.DEFAULTS["visit_every_working_days"])
+    assert errors == {} and settings.problems("visit_every_working_days", value) == []

@@ -70,8 +70,12 @@ class ImportForm(FlaskForm):
 # --- a setting's fields: one per part of its value ----------------------------------------
 
 def setting_fields(key, value):
-    """The fields a setting is edited with: [{name, label, value, kind}] (kind: number or text)."""
+    """The fields a setting is edited with: [{name, label, value, kind}] (kind: number, lines or json).
+    One field per key of the default, so a key added to a default since the value was saved shows too."""
     kind = settings.schema_of(key)["kind"]
+    default = settings.DEFAULTS[key]
+    if kind in ("int_map", "pathways") and isinstance(value, dict):
+        value = {name: value.get(name, default[name]) for name in default}
     if kind == "int":
         return [{"name": "value", "label": "Value", "value": value, "kind": "number"}]
     if kind == "int_map":
