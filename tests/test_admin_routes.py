@@ -196,6 +196,7 @@ def test_the_settings_page_shows_every_setting_with_its_default(admin):
     ({"value": "twelve", "reason": "Why not"}, "value", "whole number"),
     ({"value": "12", "reason": "  "}, "reason", "Give the reason for the change"),
     ({"value": "6", "reason": "No change"}, "value", "already in force"),
+    ({"value": "12", "reason": "x" * 1001}, "reason", "1,000 characters or fewer"),
 ])
 def test_a_bad_setting_change_gets_an_error_summary_and_changes_nothing(admin, db, form, anchor, words):
     response = admin.post("/admin/settings/non_mobile_under_months", data=form)

@@ -81,7 +81,7 @@ def plan(db, data):
         if not any(value.strip() for value in row.values()):
             entry.update(action="skip", reasons=["Empty line"])
             continue
-        formulas = [name for name, value in row.items() if value.startswith(FORMULA_STARTS)]
+        formulas = [name for name in COLUMNS if row.get(name, "").startswith(FORMULA_STARTS)]
         if formulas:
             entry["reasons"] = [f"The {name} cell starts with {row[name][:1]!r}: it looks like a spreadsheet formula"
                                 for name in formulas]

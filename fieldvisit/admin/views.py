@@ -12,7 +12,8 @@ from fieldvisit.auth.views import roles_required
 from fieldvisit.db import get_db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-IMPORT_ROUTE_NAME = "admin: import practitioners"
+# A form posted after its token expired (flask-wtf refuses it): say so, and keep what was typed.
+EXPIRED = "The form had expired: check the details and save again"
 
 
 @bp.app_template_filter("setting_shown")
@@ -65,7 +66,7 @@ def new_practitioner():
             flash(f"{values['display_name']}'s account is made. Issue a one-time code for them to set a password.")
             return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
     elif request.method == "POST":
-        errors = errors_of(form) or {"display_name": "The form had expired: check the details and save again"}
+        errors = errors_of(form) or {"display_name": EXPIRED}
     return render_practitioner_form(db, form, errors)
 
 
@@ -89,8 +90,9 @@ def edit_practitioner(practitioner_id):
         form = PractitionerForm(formdata=None, data=data)
         return render_practitioner_form(db, form, {}, practitioner)
     form = PractitionerForm()
-    errors = errors_of(form)
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        errors = errors_of(form) or {"display_name": EXPIRED}
+    else:
         values = domain.clean_practitioner(request.form)
         if practitioner_id == g.practitioner["id"] and values["role"] != "admin":
             errors = {"role": "You cannot take away your own admin role: ask another admin"}
@@ -156,15 +158,15 @@ def render_team_form(db, form, errors, team=None):
 
 
 def save_team_from(db, form, team_id=None):
-    errors = errors_of(form)
-    if form.validate_on_submit():
-        values = domain.clean_team(request.form)
-        errors = domain.team_errors(db, values, team_id)
-        if not errors:
-            domain.save_team(db, values, g.practitioner["id"], request.path, team_id)
-            flash(f"The team {values['name']} is saved.")
-            return redirect(url_for("admin.teams")), errors
-    return None, errors
+    if not form.validate_on_submit():
+        return None, errors_of(form) or {"name": EXPIRED}
+    values = domain.clean_team(request.form)
+    errors = domain.team_errors(db, values, team_id)
+    if errors:
+        return None, errors
+    domain.save_team(db, values, g.practitioner["id"], request.path, team_id)
+    flash(f"The team {values['name']} is saved.")
+    return redirect(url_for("admin.teams")), {}
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -219,9 +221,10 @@ def change_setting(key):
     form = SettingForm()
     errors, fields = {}, setting_fields(key, current)
     if request.method == "POST":
+        validated = form.validate_on_submit()
         value, errors = setting_from_form(key, request.form, settings.DEFAULTS[key])
         errors.update(errors_of(form))
-        if not form.validate_on_submit() and not errors:
+        if not validated and not errors:
             errors["reason"] = "The form had expired: check the value and save again"
         if not (form.reason.data or "").strip():
             errors["reason"] = "Give the reason for the change"
