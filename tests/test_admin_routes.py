@@ -322,3 +322,20 @@ def test_the_import_command_is_a_dry_run_until_apply(app, db, monkeypatch, capsy
     captured = capsys.readouterr()
     assert "line 6: refuse cy.formula" in captured.out and "nothing was imported" in captured.err
     assert cli.main(["import", "practitioners", "/no/such/file.csv"]) == 2
+
+
+def test_issuing_a_code_ends_the_practitioners_open_sessions_and_a_new_password_works_at_once(app, admin, db):
+    worker_client = app.test_client()
+    assert worker_client.post("/sign-in", data={"username": "demo-worker", "password": DEMO_PASSWORD}).status_code == 302
+    assert worker_client.get("/today").status_code == 200
+    worker = db.execute("SELECT id FROM practitioners WHERE username = 'demo-worker'").fetchone()[0]
+    code = re.search(r"data-fv-reset-code>([A-Z0-9-]+)<",
+                     text(admin.post(f"/admin/practitioners/{worker}/reset-code"))).group(1)
+    assert worker_client.get("/today").headers["Location"].startswith("/sign-in")  # perhaps someone else's session
+    assert worker_client.post("/set-password", data={"username": "demo-worker", "code": code,
+                                                     "password": "quiet harbour lamp", "confirm": "quiet harbour lamp"}
+                              ).status_code == 302
+    assert worker_client.post("/sign-in", data={"username": "demo-worker", "password": DEMO_PASSWORD}).status_code == 400
+    assert worker_client.post("/sign-in", data={"username": "demo-worker", "password": "quiet harbour lamp"}
+                              ).status_code == 302
+    assert worker_client.get("/today").status_code == 200

@@ -209,6 +209,9 @@ def issue_reset_code(db, practitioner_id, by, route, now=None):
                    " AND expires_at > ?", [now.isoformat(), practitioner_id, now.isoformat()])
         db["password_resets"].insert({"practitioner_id": practitioner_id, "code_hash": hash_code(code),
                                       "issued_by": by, "issued_at": now.isoformat(), "expires_at": expires.isoformat()})
+        # A reset is asked for when a password is forgotten or may be known to someone else: the
+        # practitioner's open sessions end (their records on a tablet wait for the next sign-in).
+        db.execute("UPDATE practitioners SET sessions_from = ? WHERE id = ?", [now.isoformat(), practitioner_id])
         audit.record(db, by, "write", "password_reset", practitioner_id, route)
     return code, expires
 
@@ -232,7 +235,8 @@ def set_password_with_code(db, username, code, password, route, now=None):
                              [now.isoformat(), row[0]]).rowcount
         if not claimed:
             return {"code": "This code has just been used. Ask your admin for a new one"}
-        db.execute("UPDATE practitioners SET password_hash = ? WHERE id = ?", [hash_password(password), row[1]])
+        db.execute("UPDATE practitioners SET password_hash = ?, sessions_from = ? WHERE id = ?",
+                   [hash_password(password), now.isoformat(), row[1]])
         audit.record(db, row[1], "write", "password", row[1], route)
     return {}
 

@@ -25,7 +25,7 @@ class SignInForm(FlaskForm):
 
 def find_practitioner(db, practitioner_id):
     rows = list(db.query(
-        "SELECT p.id, p.username, p.display_name, p.role, p.team_id, p.active,"
+        "SELECT p.id, p.username, p.display_name, p.role, p.team_id, p.active, p.sessions_from,"
         " t.name AS team_name, t.agency_id, a.name AS agency_name"
         " FROM practitioners p LEFT JOIN teams t ON t.id = p.team_id"
         " LEFT JOIN agencies a ON a.id = t.agency_id WHERE p.id = ?", [practitioner_id]))
@@ -46,10 +46,19 @@ def load_signed_in_practitioner():
         g.signed_out_idle = True
         return
     g.practitioner = find_practitioner(get_db(), practitioner_id)
-    if g.practitioner is None:
+    if g.practitioner is None or session_ended(g.practitioner, session.get("signed_in_at", 0)):
+        g.practitioner = None
         session.clear()
         return
     session["last_active"] = now
+
+
+def session_ended(practitioner, signed_in_at):
+    """A session signed in before the practitioner's sessions_from (a new password, a one-time code
+    issued) has ended: it was perhaps someone else's."""
+    if not practitioner["sessions_from"]:
+        return False
+    return signed_in_at < datetime.fromisoformat(practitioner["sessions_from"]).timestamp()
 
 
 def login_required(view):
@@ -131,7 +140,7 @@ def sign_in():
             session.clear()
             session.permanent = True
             session["practitioner_id"] = row[0]
-            session["last_active"] = datetime.now(timezone.utc).timestamp()
+            session["last_active"] = session["signed_in_at"] = datetime.now(timezone.utc).timestamp()
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
             return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
         audit.record(db, None, "denied", "sign_in", username[:100].lower(), request.path)

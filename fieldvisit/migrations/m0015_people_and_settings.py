@@ -15,6 +15,9 @@ STATEMENTS = [
     """UPDATE practitioners SET agency_id = (SELECT agency_id FROM teams WHERE teams.id = practitioners.team_id)
        WHERE team_id IS NOT NULL""",
     "CREATE UNIQUE INDEX practitioners_staff_id ON practitioners(staff_id) WHERE staff_id IS NOT NULL",
+    # Sessions signed in before this time are ended (a password set or a code issued): sessions
+    # live in the signed cookie, so the server says from when they count.
+    "ALTER TABLE practitioners ADD COLUMN sessions_from TEXT",
     "ALTER TABLE teams ADD COLUMN lead_id INTEGER REFERENCES practitioners(id)",
     # A one-time code to set a password: only its hash is kept; used once, before it expires.
     """CREATE TABLE password_resets (
