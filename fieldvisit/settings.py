@@ -3,6 +3,7 @@
 Defaults are the values SAFEGUARDING.md gives; an instance overrides any of them in
 the `partnership_settings` table (key -> JSON value).
 """
+import hashlib
 import json
 
 DEFAULTS = {
@@ -217,7 +218,6 @@ def problems(key, value):
 def settings_version(db):
     """A short fingerprint of the settings in force: it changes whenever any of them changes, so a
     tablet knows to fetch its pages again (their rules and warnings are rendered with them)."""
-    import hashlib
     current = json.dumps(load(db), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(current.encode("utf-8")).hexdigest()[:16]
 

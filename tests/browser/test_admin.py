@@ -71,6 +71,7 @@ def test_admin_creates_a_team_and_a_practitioner_who_sets_a_password_with_a_code
     page.get_by_role("link", name="Partnership settings").click()
     check(page, "settings")
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("You have signed out.").first).to_be_visible()
 
     # The new practitioner, on the same tablet, with the code passed on by phone.
     page.goto(live_server.url + "/sign-in")
@@ -81,6 +82,7 @@ def test_admin_creates_a_team_and_a_practitioner_who_sets_a_password_with_a_code
     page.get_by_label("Type the new password again").fill("password1234")
     page.get_by_role("button", name="Set my password").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("too common")
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
     check(page, "set-password-errors")
     page.get_by_label("New password", exact=True).fill("lantern orchard pebble")
     page.get_by_label("Type the new password again").fill("lantern orchard pebble")
