@@ -112,6 +112,15 @@ def test_a_deactivated_practitioner_keeps_their_records_and_cannot_be_signed_in(
     assert find_practitioner(db, worker)["username"] == "worker"
 
 
+def test_a_deactivated_lead_no_longer_leads_their_team(db, world):
+    lead = world["lead"]["id"]
+    domain.save_team(db, domain.clean_team({"name": "Team A", "agency_id": str(world["council"]),
+                                            "lead_id": str(lead)}), world["admin"]["id"], "/test", world["team_a"])
+    assert domain.team(db, world["team_a"])["lead_name"] == "Lead"
+    domain.set_active(db, lead, False, world["admin"]["id"], "/test")
+    assert domain.team(db, world["team_a"])["lead_id"] is None
+
+
 # --- one-time codes -----------------------------------------------------------------------
 
 def test_a_one_time_code_sets_a_password_once_and_only_its_hash_is_kept(db, world):

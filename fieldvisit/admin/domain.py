@@ -181,6 +181,7 @@ def set_active(db, practitioner_id, active, by, route):
     with db.atomic():
         db.execute("UPDATE practitioners SET active = ? WHERE id = ?", [1 if active else 0, practitioner_id])
         if not active:
+            db.execute("UPDATE teams SET lead_id = NULL WHERE lead_id = ?", [practitioner_id])
             db.execute("UPDATE password_resets SET expires_at = ? WHERE practitioner_id = ? AND used_at IS NULL"
                        " AND expires_at > ?", [now_utc().isoformat(), practitioner_id, now_utc().isoformat()])
         audit.record(db, by, "write", "practitioner", practitioner_id, route)
