@@ -151,3 +151,33 @@ def test_a_changed_setting_reaches_the_tablet_at_its_next_sync(playwright_instan
     expect(page.get_by_text(warning).first).to_be_visible()
     screenshot(page, "admin-setting-reached-the-tablet")
     context.close()
+
+
+def test_admin_checks_then_applies_a_staff_directory_export(tablet, live_server):
+    from pathlib import Path
+    examples = Path(__file__).resolve().parents[2] / "docs" / "examples"
+    page = tablet
+    page.goto(live_server.url + "/sign-in")
+    page.get_by_label("Username").fill("demo-admin")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/practitioners")
+    page.get_by_role("link", name="Import practitioners").click()
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose a CSV file")
+    check(page, "import")
+    page.get_by_label("The staff directory export (CSV)").set_input_files(str(examples / "practitioners-with-errors.csv"))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("7 rows cannot be imported")
+    expect(page.get_by_role("button", name="Apply the import")).to_have_count(0)
+    check(page, "import-refused")
+    page.get_by_role("link", name="Import another file").click()
+    page.get_by_label("The staff directory export (CSV)").set_input_files(str(examples / "practitioners.csv"))
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator("[data-fv-import-summary]")).to_have_text(
+        "It would create 3, update 1 and leave 0 unchanged; 0 refused.")
+    check(page, "import-dry-run")
+    page.get_by_role("button", name="Apply the import").click()
+    expect(page.locator("[data-fv-import-summary]")).to_have_text("Created 3, updated 1, unchanged 0.")
+    page.get_by_role("link", name="Practitioners", exact=True).first.click()
+    expect(page.get_by_role("link", name="Jo Sampleton")).to_be_visible()
