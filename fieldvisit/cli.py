@@ -39,6 +39,42 @@ def upgrade(args):
     print(f"The database {app.config['DATABASE']} is up to date.")
 
 
+def import_practitioners(args):
+    """Dry run by default: say what each row would do; with --apply, write it all or nothing."""
+    from fieldvisit import create_app
+    from fieldvisit.admin import practitioners_import
+    from fieldvisit.db import connect
+    app = create_app()
+    try:
+        with open(args.file, "rb") as file:
+            data = file.read()
+    except OSError as error:
+        print(f"Cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    db = connect(app.config["DATABASE"])
+    try:
+        report = practitioners_import.import_practitioners(db, data, args.apply, "cli: import practitioners")
+    except practitioners_import.StructuralError as error:
+        print(f"The whole file is refused: {error}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    for entry in report:
+        details = ([f"changes {', '.join(entry['changes'])}"] if entry["changes"] else []) + entry["reasons"]
+        print(f"line {entry['line']}: {entry['action']} {entry['username'] or '(no username)'}"
+              + (f" ({'; '.join(details)})" if details else ""))
+    counts = practitioners_import.summary(report)
+    if counts["refuse"]:
+        print(f"{counts['refuse']} row(s) refused: nothing was imported. Fix the file and run again.", file=sys.stderr)
+        return 1
+    if args.apply:
+        print(f"Imported: {counts['create']} created, {counts['update']} updated, {counts['unchanged']} unchanged.")
+    else:
+        print(f"Dry run, nothing changed: {counts['create']} to create, {counts['update']} to update,"
+              f" {counts['unchanged']} unchanged. Run again with --apply to import.")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="fieldvisit", description="Home-visit records for safeguarding practitioners.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -50,9 +86,15 @@ def main(argv=None):
     demo_parser.set_defaults(run=demo)
     upgrade_parser = commands.add_parser("upgrade", help="apply any new schema migrations")
     upgrade_parser.set_defaults(run=upgrade)
+    # `fieldvisit import <what> FILE.csv [--apply]`: one subcommand per kind of file (docs/import.md).
+    import_parser = commands.add_parser("import", help="import a CSV file (a dry run unless --apply)")
+    imports = import_parser.add_subparsers(dest="what", required=True)
+    practitioners_parser = imports.add_parser("practitioners", help="practitioners from a staff directory export")
+    practitioners_parser.add_argument("file", help="the CSV file (UTF-8)")
+    practitioners_parser.add_argument("--apply", action="store_true", help="write the changes (default: a dry run)")
+    practitioners_parser.set_defaults(run=import_practitioners)
     args = parser.parse_args(argv)
-    args.run(args)
-    return 0
+    return args.run(args) or 0
 
 
 if __name__ == "__main__":

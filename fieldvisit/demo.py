@@ -81,7 +81,22 @@ def seed_practitioners(db, teams, password_hash):
     for person in people.values():
         if person["team"]:
             person["agency_id"] = db.execute("SELECT agency_id FROM teams WHERE id = ?", [teams[person["team"]]]).fetchone()[0]
+    seed_people_details(db)
     return people
+
+
+def seed_people_details(db):
+    """Issue 10: each practitioner's agency (the admin works for the council), each team's lead,
+    and made-up NMC numbers for the health visitors (the format only: 2 digits, a letter, 4 digits, a letter)."""
+    db.execute("UPDATE practitioners SET agency_id = (SELECT agency_id FROM teams WHERE teams.id = practitioners.team_id)"
+               " WHERE team_id IS NOT NULL")
+    db.execute("UPDATE practitioners SET agency_id = (SELECT min(id) FROM agencies) WHERE team_id IS NULL")
+    db.execute("UPDATE teams SET lead_id = (SELECT min(p.id) FROM practitioners p WHERE p.team_id = teams.id"
+               " AND p.role = 'team_lead')")
+    for number, (practitioner_id,) in enumerate(db.execute(
+            "SELECT id FROM practitioners WHERE role = 'health_visitor' ORDER BY id").fetchall()):
+        db.execute("UPDATE practitioners SET registration_body = 'NMC', registration_number = ? WHERE id = ?",
+                   [f"99Z{9000 + number:04d}X", practitioner_id])
 
 
 def by_role(people, role, team):

@@ -86,6 +86,27 @@ ROUTES = {
     # Sync conflicts for the lead to review
     ("/conflicts", "GET"): SIGNED_IN,
     ("/conflicts/<int:conflict_id>/review", "POST"): SIGNED_IN,
+    # People, teams, settings and the practitioners import (issue 10): admins only (ADMIN_ROUTES below)
+    ("/admin/practitioners/new", "GET"): SIGNED_IN,
+    ("/admin/practitioners/new", "POST"): SIGNED_IN,
+    ("/admin/practitioners/<int:practitioner_id>", "GET"): SIGNED_IN,
+    ("/admin/practitioners/<int:practitioner_id>/edit", "GET"): SIGNED_IN,
+    ("/admin/practitioners/<int:practitioner_id>/edit", "POST"): SIGNED_IN,
+    ("/admin/practitioners/<int:practitioner_id>/deactivate", "POST"): SIGNED_IN,
+    ("/admin/practitioners/<int:practitioner_id>/reactivate", "POST"): SIGNED_IN,
+    ("/admin/practitioners/<int:practitioner_id>/reset-code", "POST"): SIGNED_IN,
+    ("/admin/teams", "GET"): SIGNED_IN,
+    ("/admin/teams/new", "GET"): SIGNED_IN,
+    ("/admin/teams/new", "POST"): SIGNED_IN,
+    ("/admin/teams/<int:team_id>/edit", "GET"): SIGNED_IN,
+    ("/admin/teams/<int:team_id>/edit", "POST"): SIGNED_IN,
+    ("/admin/settings", "GET"): SIGNED_IN,
+    ("/admin/settings/<key>", "GET"): SIGNED_IN,
+    ("/admin/settings/<key>", "POST"): SIGNED_IN,
+    ("/admin/import/practitioners", "GET"): SIGNED_IN,
+    ("/admin/import/practitioners", "POST"): SIGNED_IN,
+    ("/set-password", "GET"): PUBLIC,  # a practitioner sets their password with a one-time code
+    ("/set-password", "POST"): PUBLIC,
 }
 ROLES = ["demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead", "demo-admin"]
 RECORDERS = {"demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead"}
@@ -315,6 +336,8 @@ ID_SOURCES = {
     "mark_id": "SELECT m.id, b.family_id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id",
     "conflict_id": "SELECT id, json_extract(payload, '$.family_id') FROM sync_conflicts",
     "team_id": None,  # another team than the practitioner's own
+    "practitioner_id": None,  # admin pages only: see test_admin_pages_do_not_exist_for_anyone_else
+    "key": None,  # a partnership setting's name, admin pages only
 }
 
 
@@ -356,7 +379,30 @@ def assert_unchanged(db, before):
         assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'write'").fetchone()[0] == before[2]
 
 
-ID_ROUTES = [key for key in ROUTES if any(m.group(2) in ID_SOURCES for m in ARGUMENT.finditer(key[0]))]
+ADMIN_ROUTES = [key for key in ROUTES if key[0].startswith("/admin/")]
+ID_ROUTES = [key for key in ROUTES if any(m.group(2) in ID_SOURCES for m in ARGUMENT.finditer(key[0]))
+             and key not in ADMIN_ROUTES]
+
+
+@pytest.mark.parametrize("username", [u for u in ROLES if u != "demo-admin"] + ["a-stranger"])
+@pytest.mark.parametrize("rule, method", ADMIN_ROUTES)
+def test_admin_pages_do_not_exist_for_anyone_else(client, auth, db, username, rule, method):
+    """Practitioners, team leads and a signed-in stranger (an account of no team) get 404 on every
+    admin page, with real ids, and change nothing: a stranger's account cannot so much as learn
+    which practitioners or settings exist."""
+    if username == "a-stranger":
+        db["practitioners"].insert({"username": username, "display_name": "A Stranger", "role": "social_worker",
+                                    "team_id": None, "password_hash": "", "active": 1})
+    values = {"practitioner_id": db.execute("SELECT id FROM practitioners WHERE username = 'demo-worker'").fetchone()[0],
+              "team_id": db.execute("SELECT min(id) FROM teams").fetchone()[0], "key": "non_mobile_under_months"}
+    auth.sign_in(username)
+    before = (*snapshot(db), db.execute("SELECT count(*) FROM audit_log WHERE action = 'write'").fetchone()[0])
+    response = request(client, method, fill(rule, values), data={
+        "display_name": "X", "username": "x.x", "role": "admin", "name": "X", "value": "12", "reason": "r"})
+    assert response.status_code == 404
+    assert "Page not found" in response.get_data(as_text=True)
+    assert_unchanged(db, before)
+    assert db.execute("SELECT active FROM practitioners WHERE username = 'demo-worker'").fetchone()[0] == 1
 
 
 @pytest.mark.parametrize("username", ROLES)

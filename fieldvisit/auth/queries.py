@@ -5,7 +5,7 @@ window. Plain functions over `db` (no Flask)."""
 def find_practitioner(db, practitioner_id):
     """The signed-in practitioner with their team and agency; None when there is none or it is not active."""
     rows = list(db.query(
-        "SELECT p.id, p.username, p.display_name, p.role, p.team_id, p.active,"
+        "SELECT p.id, p.username, p.display_name, p.role, p.team_id, p.active, p.sessions_from,"
         " t.name AS team_name, t.agency_id, a.name AS agency_name"
         " FROM practitioners p LEFT JOIN teams t ON t.id = p.team_id"
         " LEFT JOIN agencies a ON a.id = t.agency_id WHERE p.id = ?", [practitioner_id]))

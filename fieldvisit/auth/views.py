@@ -38,10 +38,19 @@ def load_signed_in_practitioner():
         g.signed_out_idle = True
         return
     g.practitioner = find_practitioner(get_db(), practitioner_id)
-    if g.practitioner is None:
+    if g.practitioner is None or session_ended(g.practitioner, session.get("signed_in_at", 0)):
+        g.practitioner = None
         session.clear()
         return
     session["last_active"] = now
+
+
+def session_ended(practitioner, signed_in_at):
+    """A session signed in before the practitioner's sessions_from (a new password, a one-time code
+    issued) has ended: it was perhaps someone else's."""
+    if not practitioner["sessions_from"]:
+        return False
+    return signed_in_at < datetime.fromisoformat(practitioner["sessions_from"]).timestamp()
 
 
 def login_required(view):
@@ -119,7 +128,7 @@ def sign_in():
             session.clear()
             session.permanent = True
             session["practitioner_id"] = row[0]
-            session["last_active"] = datetime.now(timezone.utc).timestamp()
+            session["last_active"] = session["signed_in_at"] = datetime.now(timezone.utc).timestamp()
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
             return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
         audit.record(db, None, "denied", "sign_in", username[:100].lower(), request.path)
@@ -135,3 +144,34 @@ def sign_out():
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+@bp.route("/set-password", methods=["GET", "POST"])
+def set_password():
+    """A practitioner chooses their password with the one-time code their admin gave them (issue 10)."""
+    from fieldvisit.admin.domain import set_password_with_code
+    from fieldvisit.admin.forms import SetPasswordForm
+    form = SetPasswordForm()
+    errors = {}
+    if request.method == "POST":
+        errors = {name: messages[0] for name, messages in form.errors.items()} if not form.validate_on_submit() else {}
+        if "csrf_token" in errors:
+            errors = {"code": "The page had expired: enter the code and your new password again"}
+        if not errors:
+            if not (form.username.data or "").strip():
+                errors["username"] = "Enter your username"
+            if not (form.code.data or "").strip():
+                errors["code"] = "Enter the one-time code your admin gave you"
+            if not form.password.data:
+                errors["password"] = "Enter a new password"
+            elif form.password.data != form.confirm.data:
+                errors["confirm"] = "The two passwords are not the same: type them again"
+        if not errors:
+            errors = set_password_with_code(get_db(), form.username.data, form.code.data, form.password.data,
+                                            request.path)
+        if not errors:
+            session.clear()
+            flash("Your password is set. Sign in with it.")
+            return redirect(url_for("auth.sign_in"))
+    form.password.data = form.confirm.data = None  # a password typed is never sent back in the page
+    return render_template("auth/set_password.html", form=form, errors=errors), 400 if errors else 200

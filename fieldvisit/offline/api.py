@@ -176,7 +176,10 @@ def pack():
     return {"server_time": records.engine.clock(),
             "practitioner": {"id": practitioner["id"], "username": practitioner["username"],
                              "display_name": practitioner["display_name"]},
-            "pages": pages, "families": family_ids}
+            "pages": pages, "families": family_ids,
+            # The pages' rules and warnings are rendered with the partnership's settings: when this
+            # changes, the tablet fetches every page of the pack again (issue 10).
+            "settings_version": settings.settings_version(get_db())}
 
 
 @bp.get("/sync/public-key")
@@ -393,6 +396,9 @@ OPENAPI = {
                         "id": {"type": "integer"}, "username": {"type": "string"}, "display_name": {"type": "string"}}},
                     "pages": {"type": "array", "items": {"type": "string"}},
                     "families": {"type": "array", "items": {"type": "integer"}},
+                    "settings_version": {"type": "string", "description": (
+                        "A fingerprint of the partnership's settings in force; when it differs from the last "
+                        "pack's, the device fetches every page again (their rules are rendered with the settings).")},
                 },
             },
             "PublicKey": {

@@ -230,11 +230,17 @@ async function refreshPack(practitionerId, outcome, mode) {
   const previous = await packOf(practitionerId);
   // The list first (the service worker keeps pages of the pack fresh as they are opened);
   // "complete" only once every page has been fetched, so an interrupted pass is redone.
+  // Pages show the partnership's rules as they were when fetched: new settings mean fetch them all again.
+  const settingsVersion = pack.settings_version || null;
+  const settingsChanged = Boolean(previous && previous.settings_version !== settingsVersion);
   await setPack(practitionerId, { pages, families: pack.families || [], complete: false,
-    fetched_at: previous ? previous.fetched_at : null });
-  outcome.pages = (await readerPublicKey(practitionerId)) ? await keepPages(practitionerId, pages, PAGE_FRESH_MS[mode]) : 0;
+    fetched_at: previous ? previous.fetched_at : null,
+    settings_version: settingsChanged ? null : settingsVersion });
+  outcome.pages = (await readerPublicKey(practitionerId))
+    ? await keepPages(practitionerId, pages, settingsChanged ? 0 : PAGE_FRESH_MS[mode]) : 0;
   await removePages(practitionerId, pages);
-  await setPack(practitionerId, { pages, families: pack.families || [], complete: true, fetched_at: Date.now() });
+  await setPack(practitionerId, { pages, families: pack.families || [], complete: true, fetched_at: Date.now(),
+    settings_version: settingsVersion });
 }
 
 /**
