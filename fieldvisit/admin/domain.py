@@ -212,7 +212,9 @@ def issue_reset_code(db, practitioner_id, by, route, now=None):
                                       "issued_by": by, "issued_at": now.isoformat(), "expires_at": expires.isoformat()})
         # A reset is asked for when a password is forgotten or may be known to someone else: the
         # practitioner's open sessions end (their records on a tablet wait for the next sign-in).
-        db.execute("UPDATE practitioners SET sessions_from = ? WHERE id = ?", [now.isoformat(), practitioner_id])
+        # To the microsecond: a session signed in earlier in the same second must end too.
+        db.execute("UPDATE practitioners SET sessions_from = ? WHERE id = ?",
+                   [datetime.now(timezone.utc).isoformat(), practitioner_id])
         audit.record(db, by, "write", "password_reset", practitioner_id, route)
     return code, expires
 
@@ -237,7 +239,7 @@ def set_password_with_code(db, username, code, password, route, now=None):
         if not claimed:
             return {"code": "This code has just been used. Ask your admin for a new one"}
         db.execute("UPDATE practitioners SET password_hash = ?, sessions_from = ? WHERE id = ?",
-                   [hash_password(password), now.isoformat(), row[1]])
+                   [hash_password(password), datetime.now(timezone.utc).isoformat(), row[1]])
         audit.record(db, row[1], "write", "password", row[1], route)
     return {}
 
