@@ -7,7 +7,7 @@ a family is closed or transferred, a plan or an assignment is ended and kept.
 """
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 
 from fieldvisit.families.domain import (INDEPENDENTLY_MOBILE, MOBILITY, PLAN_CATEGORIES, PLAN_END_REASONS,
                                         PLANS)
@@ -254,16 +254,6 @@ def close_family(db, family_id, data, actor_id, now, today):
         end_assignment(db, family_id, practitioner_id, {"ended_on": closed_on.isoformat(),
                                                         "reason": "The family's case closed"},
                        actor_id, now, today)
-
-
-def reopen_family(db, family_id, data, actor_id, now):
-    family = db["families"].get(family_id)
-    reason = text(data, "reason", 2000)
-    if family["status"] != "closed" or not reason:
-        raise CaseInvalid({"reason": "Say why the family's case is opening again"})
-    after = {"status": "open", "closed_on": None, "closed_reason": ""}
-    record_change(db, family_id, "family", family_id, "reopened", family, after, actor_id, now, reason)
-    db["families"].update(family_id, after)
 
 
 def transfer_family(db, family_id, data, actor_id, now):
@@ -562,7 +552,3 @@ def end_assignment(db, family_id, practitioner_id, data, actor_id, now, today):
     db.execute("DELETE FROM assignments WHERE family_id = ? AND practitioner_id = ?", [family_id, practitioner_id])
     record_change(db, family_id, "assignment", history[0], "ended", {"practitioner_id": practitioner_id},
                   dict(after, practitioner_id=practitioner_id), actor_id, now, reason, keep=("practitioner_id",))
-
-
-def today_and_now():
-    return date.today(), datetime.now()
