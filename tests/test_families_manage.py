@@ -118,6 +118,23 @@ def test_a_lead_cannot_reach_another_teams_family_or_assign_to_it(client, auth, 
     assert count(db, "assignments") == before
 
 
+def test_a_lead_who_sees_another_teams_family_is_told_only_its_lead_assigns(client, auth, db):
+    lead, _, other = lead_family(db)
+    member = db.execute("SELECT id FROM practitioners WHERE team_id = ? AND role != 'team_lead'",
+                        [lead["team_id"]]).fetchone()[0]
+    db.execute("INSERT OR IGNORE INTO assignments (family_id, practitioner_id) VALUES (?, ?)", [other, member])
+    auth.sign_in("demo-lead")
+    page = client.get(f"/families/{other}/assignments").get_data(as_text=True)
+    assert "Another team holds this family" in page and 'name="practitioner_id"' not in page
+    before = count(db, "assignments")
+    response = client.post(f"/families/{other}/assignments", data={"practitioner_id": person(db, "demo-worker")["id"]})
+    assert response.status_code == 400
+    assert error_summary(response) == {
+        "practitioner_id": "You can only assign practitioners to a family your team holds"}
+    assert count(db, "assignments") == before
+    assert client.get(f"/families/{other}/manage").status_code == 404
+
+
 def test_a_lead_cannot_assign_themselves_and_is_told_why(client, auth, db):
     auth.sign_in("demo-lead")
     lead, family_id, _ = lead_family(db)

@@ -273,7 +273,8 @@ def new_child(family_id):
         except cases.CaseInvalid as invalid:
             errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
-    return page("families/child_form.html", errors, values=values, family=family, child=None, mobility=MOBILITY)
+    return page("families/child_form.html", errors, values=values, family=family, child=None, mobility=MOBILITY,
+                non_mobile_under_months=settings.load(db)["non_mobile_under_months"])
 
 
 @bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
@@ -292,7 +293,8 @@ def edit_child(child_id):
         except cases.CaseInvalid as invalid:
             errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
-    return page("families/child_form.html", errors, values=values, family=family, child=child, mobility=MOBILITY)
+    return page("families/child_form.html", errors, values=values, family=family, child=child, mobility=MOBILITY,
+                non_mobile_under_months=settings.load(db)["non_mobile_under_months"])
 
 
 @bp.route("/families/<int:family_id>/adults/new", methods=["GET", "POST"])
@@ -414,7 +416,8 @@ def record_mobility(child_id):
             errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
     return page("families/mobility.html", errors, values=values, child=child, mobility=MOBILITY,
-                visit_id=visit_id, history=cases.mobility_history(db, child_id))
+                non_mobile_under_months=settings.load(db)["non_mobile_under_months"], visit_id=visit_id,
+                history=cases.mobility_history(db, child_id))
 
 
 def assignments_page(db, family, errors=None, values=None):
@@ -422,6 +425,7 @@ def assignments_page(db, family, errors=None, values=None):
     choices = [(str(p["id"]), f"{p['display_name']}, {p['role'].replace('_', ' ')} ({p['agency_name'] or 'no agency'})")
                for p in people if p["id"] != g.practitioner["id"]]
     return page("families/assignments.html", errors, family=family, values=values or {"practitioner_id": ""},
+                may_manage=cases.may_manage(g.practitioner, family),
                 choices=choices, assigned=cases.current_assignments(db, family["id"]),
                 ended=cases.ended_assignments(db, family["id"]))
 
@@ -429,8 +433,15 @@ def assignments_page(db, family, errors=None, values=None):
 @bp.route("/families/<int:family_id>/assignments", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def family_assignments(family_id):
-    """Who works with the family (the multi-agency core group): assign a practitioner of any agency."""
-    db, family = managed(family_id)
+    """Who works with the family (the multi-agency core group): assign a practitioner of any agency.
+
+    A lead who sees another team's family (one of their team is assigned to it) sees who is
+    assigned, and is told that only its own team's lead assigns; any other family is a 404."""
+    db = get_db()
+    if g.practitioner["role"] == "admin":
+        family = access.managed_family_or_404(db, g.practitioner, family_id)
+    else:
+        family = access.family_or_404(db, g.practitioner, family_id)
     if request.method == "POST":
         values = posted(request.form, "assign")
         now, today = now_and_today()
