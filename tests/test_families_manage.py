@@ -104,7 +104,8 @@ def test_a_plan_ending_before_it_starts_is_refused_with_an_error_summary(client,
         "end_date": TODAY.isoformat(), "end_reason": "step_down", "next_plan": "early_help"})
     assert response.status_code == 302
     assert db.execute("SELECT plan FROM children WHERE id = ?", [child_id]).fetchone()[0] == "early_help"
-    assert "Early help" in client.get(f"/children/{child_id}").get_data(as_text=True)
+    child_page = client.get(f"/children/{child_id}").get_data(as_text=True)
+    assert "Early help" in child_page and "(stepped down)" in child_page
 
 
 def test_a_lead_cannot_reach_another_teams_family_or_assign_to_it(client, auth, db):
