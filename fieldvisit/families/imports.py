@@ -275,6 +275,10 @@ def import_families(db, content, apply=False, actor_id=None, route="fieldvisit i
     inconsistent = inconsistent_families(rows)
     teams = team_ids(db)
     seen_children = {}
+    # The write lock at once (as the sync engine takes it): a dry run sees exactly what applying would.
+    began = not db.conn.in_transaction
+    if began:
+        db.execute("BEGIN IMMEDIATE")
     db.execute("SAVEPOINT import_families")
     try:
         for line, row in rows:
@@ -318,9 +322,14 @@ def import_families(db, content, apply=False, actor_id=None, route="fieldvisit i
             db.execute("ROLLBACK TO import_families")
             db.execute("RELEASE import_families")
     except BaseException:
-        db.execute("ROLLBACK TO import_families")
-        db.execute("RELEASE import_families")
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK TO import_families")
+            db.execute("RELEASE import_families")
+            if began:
+                db.execute("ROLLBACK")
         raise
+    if began:
+        db.execute("COMMIT")
     for entry in report["rows"]:
         report["counts"][entry["action"]] = report["counts"].get(entry["action"], 0) + 1
     return report
