@@ -463,6 +463,35 @@ def end_plan(db, child_id, data, actor_id, now, today, source="page"):
         _insert_plan(db, child_id, following, actor_id, now, source)
 
 
+# --- what the management pages list ------------------------------------------------------------
+
+def managed_families(db, practitioner):
+    """The families this practitioner manages (an admin: every team's), open first, with their team."""
+    where, params = ("", []) if practitioner["role"] == "admin" else ("WHERE f.team_id = ?", [practitioner["team_id"]])
+    return list(db.query(
+        "SELECT f.id, f.name, f.postcode, f.status, f.case_reference, t.name AS team_name,"
+        " (SELECT count(*) FROM children c WHERE c.family_id = f.id) AS children"
+        f" FROM families f JOIN teams t ON t.id = f.team_id {where} ORDER BY f.status DESC, f.name", params))
+
+
+def teams(db):
+    return list(db.query("SELECT t.id, t.name, a.name AS agency_name FROM teams t"
+                         " JOIN agencies a ON a.id = t.agency_id ORDER BY a.name, t.name"))
+
+
+def household(db, family_id):
+    children = list(db.query("SELECT * FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]))
+    adults = list(db.query("SELECT * FROM adults WHERE family_id = ? ORDER BY id", [family_id]))
+    return children, adults
+
+
+def family_of(db, entity, entity_id):
+    """The family id of a child or an adult, or None when there is no such row."""
+    table = {"child": "children", "adult": "adults"}[entity]
+    row = db.execute(f"SELECT family_id FROM {table} WHERE id = ?", [entity_id]).fetchone()
+    return row[0] if row else None
+
+
 # --- who works with the family (need to know: fieldvisit/access.py) -----------------------------
 
 def may_manage(practitioner, family):

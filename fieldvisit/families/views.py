@@ -116,17 +116,15 @@ def managed(family_id):
 
 def managed_child(child_id):
     db = get_db()
-    row = db.execute("SELECT family_id FROM children WHERE id = ?", [child_id]).fetchone()
-    if row is None:
+    family_id = cases.family_of(db, "child", child_id)
+    if family_id is None:
         abort(404)
-    family = access.managed_family_or_404(db, g.practitioner, row[0])
+    family = access.managed_family_or_404(db, g.practitioner, family_id)
     return db, family, db["children"].get(child_id)
 
 
 def team_choices(db):
-    return [(str(t["id"]), f"{t['name']} ({t['agency_name']})") for t in db.query(
-        "SELECT t.id, t.name, a.name AS agency_name FROM teams t JOIN agencies a ON a.id = t.agency_id"
-        " ORDER BY a.name, t.name")]
+    return [(str(t["id"]), f"{t['name']} ({t['agency_name']})") for t in cases.teams(db)]
 
 
 def page(template, errors=None, **context):
@@ -150,11 +148,7 @@ def now_and_today():
 def manage_families():
     """The families this lead's team holds (or, for an admin, every team's), open and closed."""
     db = get_db()
-    where, params = ("", []) if g.practitioner["role"] == "admin" else ("WHERE f.team_id = ?", [g.practitioner["team_id"]])
-    families = list(db.query(
-        "SELECT f.id, f.name, f.postcode, f.status, f.case_reference, t.name AS team_name,"
-        " (SELECT count(*) FROM children c WHERE c.family_id = f.id) AS children"
-        f" FROM families f JOIN teams t ON t.id = f.team_id {where} ORDER BY f.status DESC, f.name", params))
+    families = cases.managed_families(db, g.practitioner)
     audit.record_many(db, g.practitioner["id"], "read", "family", [f["id"] for f in families], request.path)
     return render_template("families/manage_list.html", families=families)
 
@@ -185,8 +179,7 @@ def new_family():
 @roles_required(*MANAGERS)
 def manage_family(family_id):
     db, family = managed(family_id)
-    children = list(db.query("SELECT * FROM children WHERE family_id = ? ORDER BY date_of_birth", [family_id]))
-    adults = list(db.query("SELECT * FROM adults WHERE family_id = ? ORDER BY id", [family_id]))
+    children, adults = cases.household(db, family_id)
     team = db["teams"].get(family["team_id"])
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in children], request.path)
@@ -320,10 +313,10 @@ def new_adult(family_id):
 @roles_required(*MANAGERS)
 def edit_adult(adult_id):
     db = get_db()
-    row = db.execute("SELECT family_id FROM adults WHERE id = ?", [adult_id]).fetchone()
-    if row is None:
+    family_id = cases.family_of(db, "adult", adult_id)
+    if family_id is None:
         abort(404)
-    family = access.managed_family_or_404(db, g.practitioner, row[0])
+    family = access.managed_family_or_404(db, g.practitioner, family_id)
     adult = db["adults"].get(adult_id)
     errors, values = {}, shown(adult, "adult")
     if request.method == "POST":
