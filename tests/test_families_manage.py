@@ -168,6 +168,8 @@ def test_practitioners_reach_none_of_the_management_pages_even_for_their_own_fam
 def test_admins_manage_every_teams_families_but_see_no_family_page(client, auth, db):
     auth.sign_in("demo-admin")
     families = [row[0] for row in db.execute("SELECT id FROM families ORDER BY id")]
+    assert '<a class="govuk-header__link fv-nav__link" href="/families/manage">Cases</a>' in \
+        client.get("/admin/practitioners").get_data(as_text=True)
     listing = client.get("/families/manage").get_data(as_text=True)
     assert {int(i) for i in re.findall(r'href="/families/(\d+)/manage"', listing)} == set(families)
     for family_id in families[:4]:
