@@ -182,7 +182,9 @@ def record_change(db, family_id, entity, entity_id, change, before, after, actor
     and the `keep` fields that say what the change was about)."""
     before = before or {}
     after = after or {}
-    changed = [key for key in after if before.get(key) != after.get(key)]
+    # Empty text and None are the same "nothing recorded" (a new record lists only what it holds).
+    changed = [key for key in after if (before.get(key) if before.get(key) != "" else None)
+               != (after.get(key) if after.get(key) != "" else None)]
     changed += [key for key in keep if key not in changed]
     if before and not changed and change == "edited":
         return None

@@ -66,6 +66,8 @@ def test_a_lead_adds_a_family_with_a_rolling_baby_assigns_a_worker_and_a_bruise_
 
     expect(tablet.get_by_role("heading", name="Quenby household")).to_be_visible()
     expect(tablet.locator("main")).to_contain_text("Wren Quenby")
+    screenshot(tablet, "families-manage-tablet")
+    assert_no_serious_accessibility_violations(tablet)
     tablet.get_by_role("link", name="Assign practitioners").click()
     choose_option(tablet.get_by_label("Practitioner"), "Sam Demo-Worker")
     tablet.get_by_role("button", name="Assign").click()
