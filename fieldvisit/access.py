@@ -71,3 +71,16 @@ def visit_or_404(db, practitioner, visit_id):
     if row is None or not can_see_family(db, practitioner, row[0]):
         abort(404)
     return row[0]
+
+
+def managed_family_or_404(db, practitioner, family_id):
+    """The family row if this practitioner manages it (issue 10): an admin any family, a team lead
+    their own team's; for anyone else it does not exist."""
+    if isinstance(family_id, int) and not -2**63 <= family_id < 2**63:
+        abort(404)
+    family = db["families"].get(family_id) if db.execute(
+        "SELECT 1 FROM families WHERE id = ?", [family_id]).fetchone() else None
+    if family is None or not (practitioner["role"] == "admin" or (
+            practitioner["role"] == "team_lead" and family["team_id"] == practitioner["team_id"])):
+        abort(404)
+    return family

@@ -1,4 +1,5 @@
-"""The `fieldvisit` command: serve the app, seed the demo local authority, upgrade the schema."""
+"""The `fieldvisit` command: serve the app, seed the demo local authority, upgrade the schema,
+import from the case system and the staff directory (`fieldvisit import families|practitioners FILE`)."""
 import argparse
 import os
 import sys
@@ -75,6 +76,43 @@ def import_practitioners(args):
     return 0
 
 
+def import_families(args):
+    """Dry run by default; --apply imports (docs/import.md). Exit 0 when every row can be (or was)
+    imported, 1 when rows are refused, 2 when the whole file is refused."""
+    from fieldvisit import create_app
+    from fieldvisit.db import connect
+    from fieldvisit.families.imports import import_families as run, report_lines
+    try:
+        with open(args.file, "rb") as handle:
+            content = handle.read()
+    except OSError as error:
+        print(f"Cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    app = create_app()
+    db = connect(app.config["DATABASE"])
+    try:
+        report = run(db, content, apply=args.apply, route=f"fieldvisit import families {os.path.basename(args.file)}")
+    finally:
+        db.close()
+    for line in report_lines(report):
+        print(line)
+    if report["refused_file"]:
+        return 2
+    return 1 if report["counts"].get("refuse") else 0
+
+
+def add_import_commands(commands):
+    """`fieldvisit import KIND FILE [--apply]`: one group, one sub-command per kind of file."""
+    import_parser = commands.add_parser("import", help="import families or practitioners from a CSV file (dry run"
+                                        " unless --apply)")
+    kinds = import_parser.add_subparsers(dest="kind", required=True)
+    families = kinds.add_parser("families", help="families and children from the case system (docs/import.md)")
+    families.add_argument("file", help="the CSV file, one row per child")
+    families.add_argument("--apply", action="store_true", help="import (without it: a dry run that changes nothing)")
+    families.set_defaults(run=import_families)
+    return kinds
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="fieldvisit", description="Home-visit records for safeguarding practitioners.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -86,10 +124,9 @@ def main(argv=None):
     demo_parser.set_defaults(run=demo)
     upgrade_parser = commands.add_parser("upgrade", help="apply any new schema migrations")
     upgrade_parser.set_defaults(run=upgrade)
-    # `fieldvisit import <what> FILE.csv [--apply]`: one subcommand per kind of file (docs/import.md).
-    import_parser = commands.add_parser("import", help="import a CSV file (a dry run unless --apply)")
-    imports = import_parser.add_subparsers(dest="what", required=True)
-    practitioners_parser = imports.add_parser("practitioners", help="practitioners from a staff directory export")
+    imports = add_import_commands(commands)
+    practitioners_parser = imports.add_parser("practitioners", help="practitioners from a staff directory export"
+                                              " (docs/import.md)")
     practitioners_parser.add_argument("file", help="the CSV file (UTF-8)")
     practitioners_parser.add_argument("--apply", action="store_true", help="write the changes (default: a dry run)")
     practitioners_parser.set_defaults(run=import_practitioners)

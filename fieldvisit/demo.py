@@ -4,6 +4,7 @@ import secrets
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from fieldvisit.families import cases
 from fieldvisit.passwords import hash_password
 from fieldvisit.rota.demo import seed_lead_examples
 from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS, record_visit
@@ -104,33 +105,49 @@ def by_role(people, role, team):
 
 
 def seed_families(db, rng, teams, people):
+    """Families, children, plans and assignments through the same functions as the pages (issue 10)."""
     today = date.today()
+    now = datetime.now()
     workers = {"family_support": by_role(people, "family_support_worker", "family_support") + by_role(people, "social_worker", "family_support"),
                "safeguarding": by_role(people, "social_worker", "safeguarding") + by_role(people, "family_support_worker", "safeguarding")}
     health_visitors = by_role(people, "health_visitor", "health_visiting")
+    admin = {"id": people["demo-admin"]["id"], "role": "admin", "team_id": None}
     for index, surname in enumerate(SURNAMES):
         team = "family_support" if index % 2 == 0 else "safeguarding"
-        family_id = db["families"].insert({
+        family = {
             "name": f"{surname} household", "address": f"{rng.randint(1, 140)} {rng.choice(STREETS)}, {TOWN}",
             "postcode": f"NF{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}",
-            "team_id": teams[team], "created_at": (today - timedelta(days=rng.randint(60, 700))).isoformat(),
-        }).last_pk
-        children = seed_children(db, rng, family_id, surname, today, index)
+            "team_id": teams[team], "case_reference": f"NF-{100201 + index}",
+        }
+        opened = today - timedelta(days=rng.randint(60, 700))
+        family_id = cases.create_family(db, family, admin["id"], datetime.combine(opened, time(9)), source="demo")
+        children = seed_children(db, rng, family_id, surname, today, index, admin["id"], now)
         for adult in rng.sample(ADULT_NAMES, rng.choice([1, 2, 2])):
-            db["adults"].insert({"family_id": family_id, "name": f"{adult} {surname}",
-                                 "relationship": "Mother" if adult in ADULT_NAMES[::2] else "Father", "lives_in_household": 1})
+            cases.add_adult(db, family_id, {"name": f"{adult} {surname}", "lives_in_household": "yes",
+                                            "relationship": "Mother" if adult in ADULT_NAMES[::2] else "Father"},
+                            admin["id"], now, source="demo")
         # demo-worker and demo-social-worker get a fair share of the families.
         worker = "demo-worker" if index % 4 == 0 else "demo-social-worker" if index % 4 == 1 else rng.choice(workers[team])
         assigned = [worker]
         if any(child["age_days"] < 5 * 365 for child in children):
             assigned.append("demo-health-visitor" if index % 3 != 2 else rng.choice(health_visitors))
         for username in assigned:
-            db["assignments"].insert({"family_id": family_id, "practitioner_id": people[username]["id"]})
+            cases.assign(db, family_id, {"practitioner_id": people[username]["id"]}, admin, now, today, source="demo")
         seed_schedule(db, rng, family_id, assigned, people, today, index)
         seed_history(db, rng, family_id, children, worker, people, today, index)
 
 
-def seed_children(db, rng, family_id, surname, today, index):
+def demo_mobility(age_days, mobile):
+    """The stage a demo child is recorded at, and a note for the practitioner."""
+    if age_days >= 365:
+        return ("walking", "") if mobile else ("not_mobile_disability",
+                                               "Cerebral palsy: not independently mobile (uses a supportive seat).")
+    if mobile:
+        return "crawling", "Crawling"
+    return ("not_yet_rolling", "Not yet rolling or crawling") if age_days < 120 else ("rolling", "Rolls over; not crawling")
+
+
+def seed_children(db, rng, family_id, surname, today, index, actor_id, now):
     children = []
     count = 1 + (index % 3 != 0) + (index % 5 == 0) + (index % 4 == 0)
     plan = rng.choices(["child_protection", "child_in_need", "none"], [4, 4, 2])[0]
@@ -144,18 +161,20 @@ def seed_children(db, rng, family_id, surname, today, index):
         else:
             age_days = rng.randint(400, 15 * 365)
         mobile = age_days >= 300 if age_days < 365 else True
-        note = ""
         if index == 9 and number == 0:
-            age_days, mobile, note = 3 * 365 + 40, False, "Cerebral palsy: not independently mobile (uses a supportive seat)."
-        elif age_days < 365:
-            note = "Crawling" if mobile else "Not yet rolling or crawling" if age_days < 120 else "Rolls over; not crawling"
-        child = {"family_id": family_id, "first_name": rng.choice(CHILD_NAMES), "last_name": surname,
+            age_days, mobile = 3 * 365 + 40, False
+        first_name = rng.choice(CHILD_NAMES)
+        child = {"first_name": first_name, "last_name": surname,
                  "date_of_birth": (today - timedelta(days=age_days)).isoformat(),
-                 "independently_mobile": int(mobile), "mobility_note": note, "plan": plan,
-                 "plan_category": category, "plan_start_date": plan_start}
-        child["id"] = db["children"].insert(child).last_pk
-        child["age_days"] = age_days
-        children.append(child)
+                 "sex": "female" if CHILD_NAMES.index(first_name) % 2 == 0 else "male"}
+        child_id = cases.add_child(db, family_id, child, actor_id, now, today, source="demo")
+        stage, note = demo_mobility(age_days, mobile)
+        cases.record_mobility(db, child_id, {"mobility": stage, "recorded_on": today.isoformat(), "note": note},
+                              actor_id, now, today, source="demo")
+        if plan != "none":
+            cases.start_plan(db, child_id, {"plan": plan, "category": category, "start_date": plan_start},
+                             actor_id, now, today, source="demo")
+        children.append({"id": child_id, "age_days": age_days})
     return children
 
 

@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from fieldvisit.access import ROLES
-from fieldvisit.families.domain import PLAN_CATEGORIES, PLANS
+from fieldvisit.families.domain import MOBILITY, PLAN_CATEGORIES, PLANS
 from fieldvisit.visits.domain import (AMENDABLE_FIELDS, CHILD_ALONE, CONTAINER_TYPES,
                                       HOME_CONDITION_HEADINGS, HOME_CONDITION_RATINGS, OUTCOMES,
                                       PRESENCE, VISIT_TYPES)
@@ -42,7 +42,7 @@ def register(app):
     filters = {
         "long_date": long_date, "weekday": weekday, "date_time": date_time, "container": container,
         "outcome": lookup(OUTCOMES), "visit_type": lookup(VISIT_TYPES), "role": lookup(ROLES),
-        "plan": lookup(PLANS), "plan_category": lookup(PLAN_CATEGORIES),
+        "plan": lookup(PLANS), "plan_category": lookup(PLAN_CATEGORIES), "mobility": lookup(MOBILITY),
         "heading": lookup(HOME_CONDITION_HEADINGS), "rating": lookup(HOME_CONDITION_RATINGS),
         "presence": lookup(PRESENCE), "child_alone": lookup(CHILD_ALONE),
         "amendable": lookup(AMENDABLE_FIELDS),

@@ -5,7 +5,7 @@ returns the escalation it requires — {rule, title, source, actions, deadline_h
 or None; fieldvisit/bodymap/domain.py stores what they return. Thresholds and the
 pathways' actions come from the partnership's settings.
 """
-from fieldvisit.families.domain import age_in_months
+from fieldvisit.families.domain import age_in_months, independently_mobile
 from fieldvisit.workdays import to_date
 
 BRUISES = {"bruise", "possible_bruise"}
@@ -19,7 +19,8 @@ def months_old(child, on):
 def not_independently_mobile(child, on, settings):
     """Not crawling, shuffling, pulling to stand, cruising or walking (rolling is not mobility)."""
     # SAFEGUARDING.md rule 1; CSPRP 2022 briefing: every baby under 6 months counts, whatever the record says.
-    return not child["independently_mobile"] or months_old(child, on) < settings["non_mobile_under_months"]
+    # The stage recorded decides (families/domain.py INDEPENDENTLY_MOBILE); the age overrides it.
+    return not independently_mobile(child) or months_old(child, on) < settings["non_mobile_under_months"]
 
 
 def birthmark_confirmed(mark):

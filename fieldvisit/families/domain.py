@@ -7,7 +7,10 @@ from datetime import timedelta
 
 from fieldvisit.workdays import add_working_days, to_date, working_days_between
 
-PLANS = {"child_protection": "Child protection plan", "child_in_need": "Child in need plan", "none": "No plan"}
+# The plans a child can be on: one list for the family pages, the rota's visiting rules (rule 15:
+# settings "visit_every_working_days" is keyed by these) and the import.
+PLANS = {"child_protection": "Child protection plan", "child_in_need": "Child in need plan",
+         "looked_after": "Looked after", "early_help": "Early help", "none": "No plan"}
 PLAN_CATEGORIES = {
     "neglect": "Neglect",
     "physical_abuse": "Physical abuse",
@@ -15,6 +18,36 @@ PLAN_CATEGORIES = {
     "sexual_abuse": "Sexual abuse",
     "multiple": "Multiple categories",
 }
+PLAN_END_REASONS = {
+    "step_down": "Stepped down (support continues under another plan)",
+    "no_longer_needed": "Plan no longer needed",
+    "moved_away": "The family moved out of the area",
+    "transferred": "Transferred to another authority",
+    "other": "Other",
+}
+
+# Rule 1 (SAFEGUARDING.md): a child's mobility, recorded with the date and by whom.
+MOBILITY = {
+    "not_yet_rolling": "Not yet rolling",
+    "rolling": "Rolling",
+    "sitting": "Sitting",
+    "bottom_shuffling": "Bottom-shuffling",
+    "crawling": "Crawling",
+    "pulling_to_stand": "Pulling to stand",
+    "cruising": "Cruising",
+    "walking": "Walking",
+    "not_mobile_disability": "Not independently mobile because of disability",
+}
+# Rule 1: crawling, bottom-shuffling, pulling to stand, cruising or walking; rolling is not mobility.
+INDEPENDENTLY_MOBILE = {"bottom_shuffling", "crawling", "pulling_to_stand", "cruising", "walking"}
+
+
+def independently_mobile(child):
+    """Rule 1 on what was recorded: the structured stage when there is one, else the earlier yes/no."""
+    stage = child.get("mobility") if hasattr(child, "get") else None
+    if stage:
+        return stage in INDEPENDENTLY_MOBILE
+    return bool(child["independently_mobile"])
 
 
 def last_seen(db, child_ids):
@@ -75,8 +108,11 @@ def visiting_rules(db, children, settings):
         for row in db.query(
             "SELECT r.*, p.display_name AS set_by_name FROM visiting_rules r"
             " JOIN practitioners p ON p.id = r.set_by"
-            f" WHERE r.id IN (SELECT max(id) FROM visiting_rules WHERE child_id IN ({placeholders})"
-            " GROUP BY child_id)", ids):
+            f" WHERE r.id IN (SELECT max(v.id) FROM visiting_rules v WHERE v.child_id IN ({placeholders})"
+            # Rules set for an earlier plan do not carry over to the plan in force (issue 10).
+            " AND v.set_at >= coalesce((SELECT max(cp.recorded_at) FROM child_plans cp"
+            "  WHERE cp.child_id = v.child_id AND cp.end_date IS NULL), '')"
+            " GROUP BY v.child_id)", ids):
             found[row["child_id"]] = dict(row, from_plan=True)
     rules = {}
     for child in children:
