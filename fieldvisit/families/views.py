@@ -8,6 +8,7 @@ from fieldvisit import access, audit, settings
 from fieldvisit.auth.views import login_required
 from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
+from fieldvisit.safe_sleep import rules as safe_sleep
 from fieldvisit.visits.domain import amendments_for
 
 bp = Blueprint("families", __name__)
@@ -91,4 +92,5 @@ def show_child(child_id):
         " JOIN practitioners p ON p.id = v.practitioner_id"
         " WHERE vc.child_id = ? ORDER BY v.happened_at DESC LIMIT 50", [child_id]))
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
-    return render_template("families/child.html", child=child, family=family, visits=visits)
+    return render_template("families/child.html", child=child, family=family, visits=visits,
+                           sleep_flags=safe_sleep.flags_for_child(db, child_id))

@@ -4,14 +4,20 @@ from datetime import datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from fieldvisit import access, audit, records
+from fieldvisit import access, audit, records, settings
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.db import get_db
+from fieldvisit.safe_sleep import rules as safe_sleep
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, is_row_id_text
 
 bp = Blueprint("visits", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
+
+
+def sleep_asked_for(children, on, partnership):
+    """Rule 12: the ids (as posted) of the babies the form asks about sleep."""
+    return {str(child["id"]) for child in children if safe_sleep.asked_about(child, on, partnership)}
 
 
 def blank_visit_form(db, family_id, children, adults):
@@ -23,13 +29,15 @@ def blank_visit_form(db, family_id, children, adults):
             "SELECT id, visit_type FROM scheduled_visits WHERE id = ? AND family_id = ? AND status = 'scheduled'",
             [int(scheduled_id), family_id]).fetchone()
     now = datetime.now()
+    asked = sleep_asked_for(children, now.date(), settings.load(db))
     return VisitRecordForm(formdata=None, data={
         "record_id": str(uuid.uuid4()),
         "scheduled_visit_id": str(scheduled[0]) if scheduled else "",
         "visit_type": scheduled[1] if scheduled else None,
         "visit_date": now.date(),
         "visit_time": now.replace(second=0, microsecond=0).time(),
-        "children": [{"child_id": str(child["id"])} for child in children],
+        "children": [{"child_id": str(child["id"]), "sleep_asked": "1" if str(child["id"]) in asked else ""}
+                     for child in children],
         "adults": [{"full_name": adult["name"], "relationship": adult["relationship"]} for adult in adults]
         + [{}, {}],
         "containers": [{}, {}, {}],
@@ -81,6 +89,7 @@ def show_visit(visit_id):
     family = db["families"].get(family_id)
     audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/visit.html", visit=visit, family=family,
+                           safe_sleep=safe_sleep.for_visit(db, visit_id),
                            saved=request.args.get("saved"), amended=request.args.get("amended"))
 
 
