@@ -22,9 +22,32 @@ def not_independently_mobile(child, on, settings):
     return not child["independently_mobile"] or months_old(child, on) < settings["non_mobile_under_months"]
 
 
+# Rule 5: the registered health professions whose confirmation of a birthmark counts (registered with the
+# GMC or the NMC). A profession outside this list is refused, with the list shown.
+REGISTERED_HEALTH_PROFESSIONS = {
+    "gp": "GP",
+    "paediatrician": "Paediatrician",
+    "doctor": "Another doctor registered with the GMC (for example a dermatologist)",
+    "midwife": "Midwife",
+    "health_visitor": "Health visitor",
+    "school_nurse": "School nurse",
+    "nurse": "Registered nurse",
+}
+# Rule 5: the Fieldvisit roles (access.ROLES) that are registered health practitioners.
+HEALTH_ROLES = {"health_visitor"}
+CONFIRMER_KINDS = {"fieldvisit_user", "outside"}
+
+
 def birthmark_confirmed(mark):
     # SAFEGUARDING.md rule 5: only a registered health practitioner's confirmation (who, when) makes it a birthmark.
-    return bool(mark["believed_birthmark"] and mark["birthmark_confirmed_by"] and mark["birthmark_confirmed_on"])
+    return bool(mark["believed_birthmark"] and mark["birthmark_confirmed_by"] and mark["birthmark_confirmed_on"]
+                and mark.get("birthmark_confirmer_kind") in CONFIRMER_KINDS
+                and mark.get("birthmark_confirmer_profession") in REGISTERED_HEALTH_PROFESSIONS)
+
+
+def professions_list():
+    """The registered health professions, in words, for a message that shows the list."""
+    return ", ".join(REGISTERED_HEALTH_PROFESSIONS.values())
 
 
 def treated_as_possible_bruise(mark):
