@@ -73,12 +73,22 @@ def _pathway(rule, title, source, settings):
             "deadline_hours": pathway["deadline_hours"]}
 
 
+NON_MOBILE_TITLE = "Bruise on a child who is not independently mobile"
+
+
+def non_mobile_pathway(settings):
+    """Rule 1's escalation as the partnership's pathway sets it: what the team lead sees, and what the
+    tablet shows the moment such a mark is saved (templates/escalations/_preview.html)."""
+    return _pathway("bruise_not_independently_mobile", NON_MOBILE_TITLE,
+                    "SAFEGUARDING.md rule 1; NICE CG89; CSPRP (2022) bruising in non-mobile infants", settings)
+
+
 def escalate_bruise_non_mobile(mark, child, settings):
     """Rule 1: any bruise or possible bruise on a child who is not independently mobile, whatever the explanation."""
     # SAFEGUARDING.md rule 1; NICE CG89; Child Safeguarding Practice Review Panel (2022) on bruising in non-mobile infants.
+    # The tablet makes the same decision offline: static/js/escalation-preview.js (change both together).
     if counts_as_bruise(mark) and not_independently_mobile(child, mark["observed_at"], settings):
-        return _pathway("bruise_not_independently_mobile", "Bruise on a child who is not independently mobile",
-                        "SAFEGUARDING.md rule 1; NICE CG89; CSPRP (2022) bruising in non-mobile infants", settings)
+        return non_mobile_pathway(settings)
     return None
 
 

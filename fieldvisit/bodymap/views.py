@@ -57,6 +57,7 @@ def child_facts(child, partnership, on):
         "not_mobile": rules.not_independently_mobile(child, on, partnership),
         "on_protection_plan": child["plan"] == "child_protection",
         "ten4": rules.ten4_prompt_applies(child, on, partnership),
+        "non_mobile_pathway": rules.non_mobile_pathway(partnership),
     }
 
 

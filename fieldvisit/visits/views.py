@@ -1,12 +1,13 @@
 """Pages to record a visit, read a visit record, and amend it."""
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, records, settings
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.db import get_db
+from fieldvisit.children_alone import rules as children_alone
 from fieldvisit.safe_sleep import rules as safe_sleep
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, is_row_id_text
@@ -76,8 +77,12 @@ def record_visit(family_id):
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     children_by_id = {str(child["id"]): child for child in children}
     errors = name_the_child(errors, form, children_by_id)
+    # Rule 10 on the tablet: the escalation for each child, shown the moment the visit is saved, no signal needed.
+    alone_previews = [dict(children_alone.child_alone_escalation(child, alone, date.today()), child_id=child["id"],
+                           kind="alone" if alone else "unsuitable_carer")
+                      for child in children for alone in (True, False)]
     return render_template("visits/record.html", form=form, family=family, errors=errors,
-                           children_by_id=children_by_id), 400 if errors else 200
+                           children_by_id=children_by_id, alone_previews=alone_previews), 400 if errors else 200
 
 
 @bp.get("/visits/<visit_id>")

@@ -1,0 +1,146 @@
+// Rules 1 and 10 on the tablet (SAFEGUARDING.md): the escalation a saved record raises is shown at
+// once, with no signal, as the team lead will see it, and whether it has reached them yet.
+//
+// The server renders each escalation a form could raise into a hidden [data-fv-escalation-preview]
+// block (templates/escalations/_preview.html: the title and the required actions from the
+// partnership's pathway). When record-forms.js has put a record in the outbox ("fieldvisit:saved"),
+// this module makes the server's own decision on the saved fields and shows the blocks it raises,
+// marked "Not yet sent to your team lead"; once the central record has the record (its receipt, or
+// the outbox no longer holding it) they say "Sent to your team lead".
+//
+// The decisions are the server's, and must stay so (change both together):
+//   fieldvisit/bodymap/rules.py: escalate_bruise_non_mobile, counts_as_bruise, birthmark_confirmed
+//   fieldvisit/children_alone/rules.py: after_visit_recorded (found_alone with child_alone not "no")
+
+import { item as outboxItem } from "/static/js/outbox.js";
+
+const BRUISES = new Set(["bruise", "possible_bruise"]);
+const MARK_KINDS = new Set(["bodymap_mark", "bodymap_mark_amendment"]);
+export const STATUS = {
+  waiting: "Not yet sent to your team lead",
+  sent: "Sent to your team lead",
+  refused: "Not sent to your team lead: the central record did not accept the record. Fix it under “Needs your attention”.",
+};
+
+const first = (fields, name) => ((fields[name] || [])[0] || "").trim();
+
+/** WTForms' BooleanField: any value but "" and "false" is ticked. */
+const ticked = (fields, name) => !["", "false"].includes(first(fields, name));
+
+/** Rule 5: confirmed only by a Fieldvisit user in a health role, or a registered profession from the list. */
+export function birthmarkConfirmed(fields, facts) {
+  if (first(fields, "believed_birthmark") !== "yes") return false;
+  const confirmer = first(fields, "birthmark_confirmer");
+  if (confirmer === "me") return Boolean(facts.mayConfirm);
+  return confirmer === "outside" && Boolean(first(fields, "birthmark_confirmed_by"))
+    && facts.professions.includes(first(fields, "birthmark_confirmer_profession"))
+    && Boolean(first(fields, "birthmark_confirmed_on"));
+}
+
+/** Rule 1: a bruise, a possible bruise or an unconfirmed believed birthmark on a child not independently mobile. */
+export function bruiseOnNonMobileChild(fields, facts) {
+  if (!facts.notMobile || birthmarkConfirmed(fields, facts)) return false;
+  return BRUISES.has(first(fields, "mark_type")) || first(fields, "believed_birthmark") === "yes";
+}
+
+/** Rule 10: [{childId, kind}] of each child found alone or with an unsuitable carer on this visit. */
+export function childrenFoundAlone(fields) {
+  const kind = first(fields, "child_alone");
+  if (!kind || kind === "no") return [];
+  return Object.keys(fields)
+    .filter((name) => /^children-\d+-found_alone$/.test(name) && ticked(fields, name))
+    .map((name) => ({ childId: first(fields, name.replace(/found_alone$/, "child_id")), kind }));
+}
+
+/** The hidden blocks this saved item raises. */
+export function previewsFor(item, root = document) {
+  const fields = (item.payload && item.payload.fields) || {};
+  const blocks = [...root.querySelectorAll("[data-fv-escalation-preview]")];
+  if (MARK_KINDS.has(item.kind)) {
+    return blocks.filter((block) => block.dataset.fvEscalationPreview === "bruise_not_independently_mobile"
+      && bruiseOnNonMobileChild(fields, {
+        notMobile: block.dataset.notMobile === "1", mayConfirm: block.dataset.mayConfirm === "1",
+        professions: (block.dataset.professions || "").split(",").filter(Boolean),
+      }));
+  }
+  if (item.kind === "visit") {
+    const found = childrenFoundAlone(fields);
+    return blocks.filter((block) => block.dataset.fvEscalationPreview === "child_found_alone"
+      && found.some((child) => child.childId === block.dataset.childId && child.kind === block.dataset.kind));
+  }
+  return [];
+}
+
+function pendingIds(block) {
+  return (block.dataset.fvItems || "").split(" ").filter(Boolean);
+}
+
+function setStatus(block, status) {
+  const tag = block.querySelector("[data-fv-escalation-status]");
+  block.dataset.fvStatus = status;
+  tag.textContent = STATUS[status];
+  tag.classList.toggle("govuk-tag--orange", status === "waiting");
+  tag.classList.toggle("govuk-tag--green", status === "sent");
+  tag.classList.toggle("govuk-tag--red", status === "refused");
+}
+
+/** Show the blocks a saved item raises, above the "Saved on this tablet" notice. */
+function onSaved(event) {
+  const { item } = event.detail;
+  const form = event.target;
+  const blocks = previewsFor(item);
+  // Above the notice (which sits just before the form) so the notice can still be replaced.
+  const notice = form.previousElementSibling && form.previousElementSibling.matches("[data-fv-save-notice]")
+    ? form.previousElementSibling : form;
+  for (const block of blocks) {
+    block.dataset.fvItems = [...pendingIds(block), item.id].join(" ");
+    setStatus(block, "waiting");
+    notice.before(block);
+    block.hidden = false;
+  }
+  if (blocks.length) blocks[0].focus();
+}
+
+/** The receipt of the save's own sync. */
+function onReceipt(event) {
+  const { item, receipt } = event.detail;
+  for (const block of document.querySelectorAll("[data-fv-escalation-preview]:not([hidden])")) {
+    if (!pendingIds(block).includes(item.id)) continue;
+    if (receipt.status === "stored" || receipt.status === "duplicate") settle(block, item.id);
+    else setStatus(block, "refused");
+  }
+}
+
+/** Each time the sync status changes (a sync from this page, another page or the service worker). */
+async function onStatus() {
+  for (const block of document.querySelectorAll("[data-fv-escalation-preview]:not([hidden])")) {
+    for (const id of pendingIds(block)) {
+      // IndexedDB answers undefined for an id it does not hold; a failed read says nothing new.
+      const entry = await outboxItem(id).then((found) => found || null, () => undefined);
+      if (entry === undefined) continue; // could not read the outbox: say nothing new
+      if (!entry) settle(block, id); // the outbox lets an item go only on the central record's receipt
+      else if (entry.status === "rejected" || entry.status === "conflict") setStatus(block, "refused");
+    }
+  }
+}
+
+/** One of the block's records has reached the central record; "Sent" once all have. */
+function settle(block, id) {
+  const left = pendingIds(block).filter((pending) => pending !== id);
+  block.dataset.fvItems = left.join(" ");
+  if (!left.length && block.dataset.fvStatus !== "refused") setStatus(block, "sent");
+}
+
+/** A new visit record starts clean; a body map's escalation stays (one per body map on the server too). */
+function onRecordAnother(event) {
+  if (event.target.dataset.recordKind !== "visit") return;
+  for (const block of document.querySelectorAll("[data-fv-escalation-preview]")) {
+    block.hidden = true;
+    block.dataset.fvItems = "";
+  }
+}
+
+document.addEventListener("fieldvisit:saved", onSaved);
+document.addEventListener("fieldvisit:receipt", onReceipt);
+document.addEventListener("fieldvisit:status", onStatus);
+document.addEventListener("fieldvisit:record-another", onRecordAnother);

@@ -1,0 +1,111 @@
+"""Rules 1 and 10 on the tablet itself (issue 11): with the server really stopped, a practitioner in the
+home records a visit where a child was found alone, then a bruise on the non-mobile baby. The moment each
+is saved the tablet shows the escalation the team lead will see, with the required actions from the
+partnership's pathway, marked "Not yet sent to your team lead". With signal again it says "Sent to your
+team lead", and the team lead's dashboard has each escalation once, with the same actions."""
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from fieldvisit import settings
+from fieldvisit.children_alone.rules import HOME_ALONE_STEPS
+from fieldvisit.db import connect
+from tests.browser.conftest import sign_in, screenshot
+from tests.browser.offline_helpers import (central, fill_bruise, fill_visit, launch_tablet, offline_ready,  # noqa: F401
+                                           open_form, save, save_mark, server, set_pin, sync_now, waiting)
+from tests.browser.test_bodymap import tap_region
+from tests.browser.test_offline_bodymap import todays_family_with_a_non_mobile_baby
+
+pytestmark = pytest.mark.browser
+NON_MOBILE = '[data-fv-escalation-preview="bruise_not_independently_mobile"]'
+
+
+def pathway_actions(server):
+    """The partnership's pathway for rule 1 on the live server (the setting, not a copy in the test)."""
+    db = connect(server.db_path)
+    try:
+        return settings.load(db)["bodymap_pathways"]["bruise_not_independently_mobile"]["actions"]
+    finally:
+        db.close()
+
+
+def listed(locator):
+    return [text.strip() for text in locator.locator("li").all_inner_texts()]
+
+
+def test_a_bruise_on_a_non_mobile_baby_recorded_with_no_signal_shows_its_escalation_then_reaches_the_lead_once(
+        playwright_instance, browser, server, tmp_path):
+    family = todays_family_with_a_non_mobile_baby(server)
+    baby = family["baby"]
+    actions = pathway_actions(server)
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile")
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+
+    # The visit, with a child found alone, saved with the server stopped.
+    page.goto(server.url + "/today")
+    form_url = page.get_by_role("link", name=f"Record this visit to {family['family_name']}").get_attribute("href")
+    server.stop()
+    open_form(page, server.url + form_url)
+    expect(page.locator("[data-fv-escalation-preview]:visible")).to_have_count(0)  # nothing before saving
+    fill_visit(page, child_alone=True)
+    alone_child = page.locator(".fv-child-section").first.get_attribute("data-child-id")
+    visit_id = save(page)
+    alone = page.locator(f'[data-fv-escalation-preview="child_found_alone"][data-child-id="{alone_child}"]'
+                         '[data-kind="alone"]')
+    expect(alone).to_be_visible()
+    expect(alone).to_contain_text("was found alone at home")
+    expect(alone.locator("[data-fv-escalation-status]")).to_have_text("Not yet sent to your team lead")
+    assert listed(alone.locator("[data-fv-escalation-actions]")) == HOME_ALONE_STEPS
+    expect(page.locator('[data-fv-escalation-preview][data-kind="unsuitable_carer"]:visible')).to_have_count(0)
+
+    # The baby's body map, from the saved visit's notice, still with no signal.
+    page.locator("[data-fv-save-notice]").get_by_role(
+        "link", name=f"Record a body map for {baby['first_name']}").click()
+    form = page.locator("form[data-record-kind=bodymap_mark]")
+    expect(form).to_have_attribute("data-fv-outbox", "ready")
+    preview = page.locator(NON_MOBILE)
+    expect(preview).to_be_hidden()  # the fixed warning is there; the escalation is not raised yet
+    tap_region(page, "front/left_cheek")
+    fill_bruise(form, "Mum says he rolled into the cot bars.")
+    mark_id = save_mark(page, form, 1)
+
+    expect(preview).to_be_visible()
+    expect(preview.locator("[data-fv-escalation-title]")).to_have_text(
+        "Escalation: Bruise on a child who is not independently mobile")
+    expect(preview.locator("[data-fv-escalation-status]")).to_have_text("Not yet sent to your team lead")
+    assert listed(preview.locator("[data-fv-escalation-actions]")) == actions
+    screenshot(page, "offline-escalation-on-the-tablet")
+    assert central(server, "SELECT count(*) FROM body_map_escalation_marks WHERE mark_id = ?", [mark_id]) == [(0,)]
+
+    # Signal again: one sync; the tablet says it has reached the team lead.
+    server.start()
+    sync_now(page)
+    waiting(page, 0)
+    expect(preview.locator("[data-fv-escalation-status]")).to_have_text("Sent to your team lead", timeout=60_000)
+    raised = central(server, "SELECT e.id, e.title FROM escalations e JOIN body_map_escalation_marks l"
+                             " ON l.escalation_id = e.id WHERE l.mark_id = ? AND e.rule = 'bruise_not_independently_mobile'",
+                     [mark_id])
+    assert len(raised) == 1
+    escalation_id, title = raised[0]
+    stored = [row[0] for row in central(server, "SELECT description FROM escalation_actions WHERE escalation_id = ?"
+                                                " ORDER BY position", [escalation_id])]
+    assert stored == actions
+    assert central(server, "SELECT count(*) FROM escalations WHERE origin_kind = 'visit' AND origin_id = ?"
+                           " AND rule = 'child_found_alone'", [visit_id]) == [(1,)]
+    context.close()
+
+    # The team lead's dashboard: the escalation once, with the same actions the tablet showed.
+    lead = browser.new_context(locale="en-GB", timezone_id="Europe/London")
+    dashboard = lead.new_page()
+    sign_in(dashboard, server, "demo-lead")
+    dashboard.goto(server.url + "/dashboard")
+    entries = dashboard.locator(f"#escalation-{escalation_id}")
+    expect(entries).to_have_count(1)
+    expect(entries.get_by_role("heading")).to_have_text(title)
+    shown = [text.strip() for text in entries.locator(".fv-actions > li > span:first-child").all_inner_texts()]
+    assert shown == actions
+    screenshot(dashboard, "offline-escalation-on-the-dashboard")
+    lead.close()
