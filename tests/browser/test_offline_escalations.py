@@ -109,3 +109,86 @@ def test_a_bruise_on_a_non_mobile_baby_recorded_with_no_signal_shows_its_escalat
     assert shown == actions
     screenshot(dashboard, "offline-escalation-on-the-dashboard")
     lead.close()
+
+
+# --- the tablet's decision is the central record's ------------------------------------------------
+
+def mark_fields(mark_type="bruise", believed="no", confirmer="", name="", profession="", on=""):
+    fields = {"mark_type": [mark_type], "believed_birthmark": [believed], "birthmark_confirmed_by": [name],
+              "birthmark_confirmer_profession": [profession], "birthmark_confirmed_on": [on]}
+    if confirmer:
+        fields["birthmark_confirmer"] = [confirmer]
+    return fields
+
+
+DAY = "2026-11-30"
+DECISIONS = [
+    mark_fields(),
+    mark_fields("possible_bruise"),
+    mark_fields("graze"),
+    mark_fields("other", "yes"),                                                    # believed, not confirmed
+    mark_fields("other", "yes", "not_yet"),
+    mark_fields("other", "yes", "outside", "Dr Ann Example", "gp", DAY),            # confirmed by a GP
+    mark_fields("possible_bruise", "yes", "outside", "Dr Ann Example", "paediatrician", DAY),
+    mark_fields("other", "yes", "outside", "Pat", "neighbour", DAY),                # not a registered profession
+    mark_fields("other", "yes", "outside", "Dr Ann Example", "gp", ""),             # no date
+    mark_fields("other", "yes", "", "Dr Old Version", "GP", DAY),                   # an older tablet's fields
+    mark_fields("bruise", "no", "outside", "Dr Ann Example", "gp", DAY),            # not believed: still a bruise
+]
+
+
+def server_decides(fields, not_mobile, health_role):
+    """fieldvisit/bodymap/rules.py on the mark the central record would store from these fields."""
+    from fieldvisit.bodymap import rules
+    one = {name: values[0] for name, values in fields.items()}
+    believed = one["believed_birthmark"] == "yes"
+    kind = {"me": "fieldvisit_user", "outside": "outside"}.get(one.get("birthmark_confirmer")) if believed else None
+    mark = {"mark_type": one["mark_type"], "believed_birthmark": believed, "birthmark_confirmer_kind": kind,
+            "birthmark_confirmed_by": one["birthmark_confirmed_by"] if believed else "",
+            "birthmark_confirmer_profession": one["birthmark_confirmer_profession"] if believed else "",
+            "birthmark_confirmed_on": (one["birthmark_confirmed_on"] or None) if believed else None,
+            "pattern": "none", "clustered": False, "consistent": "yes", "observed_at": DAY + "T10:00"}
+    if kind == "fieldvisit_user" and health_role:
+        mark.update(birthmark_confirmed_by="Health Visitor", birthmark_confirmer_profession="health_visitor",
+                    birthmark_confirmed_on=DAY)
+    child = {"date_of_birth": "2025-12-01", "independently_mobile": 0 if not_mobile else 1, "plan": "none"}
+    return rules.escalate_bruise_non_mobile(mark, child, settings.DEFAULTS) is not None
+
+
+DECIDE_ON_THE_TABLET = """async (cases) => {
+  const rule = await import('/static/js/escalation-preview.js');
+  return cases.map(([fields, facts]) => rule.bruiseOnNonMobileChild(fields, facts));
+}"""
+
+
+def test_the_tablet_decides_rule_1_as_the_central_record_does(tablet, server):
+    from fieldvisit.bodymap.rules import REGISTERED_HEALTH_PROFESSIONS
+    cases = [(fields, {"notMobile": not_mobile, "mayConfirm": False, "professions": list(REGISTERED_HEALTH_PROFESSIONS)})
+             for fields in DECISIONS for not_mobile in (True, False)]
+    cases += [(mark_fields("other", "yes", "me"), {"notMobile": True, "mayConfirm": True,
+                                                   "professions": list(REGISTERED_HEALTH_PROFESSIONS)})]
+    tablet.goto(server.url + "/sign-in")
+    on_the_tablet = tablet.evaluate(DECIDE_ON_THE_TABLET, cases)
+    at_the_centre = [server_decides(fields, facts["notMobile"], facts["mayConfirm"]) for fields, facts in cases]
+    assert on_the_tablet == at_the_centre
+    assert any(on_the_tablet) and not all(on_the_tablet)
+
+
+FOUND_ALONE_ON_THE_TABLET = """async (cases) => {
+  const rule = await import('/static/js/escalation-preview.js');
+  return cases.map((fields) => rule.childrenFoundAlone(fields));
+}"""
+
+
+def test_the_tablet_decides_rule_10_as_the_central_record_does(tablet, server):
+    cases = [
+        {"child_alone": ["alone"], "children-0-child_id": ["7"], "children-0-found_alone": ["y"],
+         "children-1-child_id": ["8"]},
+        {"child_alone": ["unsuitable_carer"], "children-0-child_id": ["7"], "children-1-child_id": ["8"],
+         "children-1-found_alone": ["y"]},
+        {"child_alone": ["no"], "children-0-child_id": ["7"], "children-0-found_alone": ["y"]},
+        {"child_alone": ["alone"], "children-0-child_id": ["7"], "children-0-found_alone": ["false"]},
+    ]
+    tablet.goto(server.url + "/sign-in")
+    assert tablet.evaluate(FOUND_ALONE_ON_THE_TABLET, cases) == [
+        [{"childId": "7", "kind": "alone"}], [{"childId": "8", "kind": "unsuitable_carer"}], [], []]
