@@ -95,6 +95,7 @@ def risk_factors(answers, child, alcohol, settings):
 
 def co_sleeping_risk(answers, child, on, alcohol, settings):
     """Why this baby's sleep is a co-sleeping risk (rule 12); an empty list when it is not.
+    The tablet makes the same decision offline: static/js/escalation-preview.js (change both together).
 
     Any sleep on a sofa or armchair with an adult is a risk by itself; sharing a bed is a risk
     with any risk factor.
@@ -149,12 +150,27 @@ def after_visit_recorded(db, visit, author, received_at):
             raise_co_sleeping_risk(db, visit, child, reasons, author, happened, settings)
 
 
+def escalation_title(child, on, reasons=()):
+    """The escalation's title; without reasons, as the tablet shows it the moment the visit is saved."""
+    title = f"Rule 12: co-sleeping risk for {child['first_name']} {child['last_name']}, aged " \
+            f"{describe_age(child['date_of_birth'], on)}"
+    return title + (": " + "; ".join(reasons) if reasons else "")
+
+
+def tablet_preview(child, on, settings):
+    """What the visit form needs to show rule 12's escalation at once, offline (static/js/escalation-preview.js
+    makes this module's decision on the saved answers): the title, the actions and the baby's birth."""
+    return {"rule": RULE, "title": escalation_title(child, on), "actions": list(settings["safe_sleep_actions"]),
+            "child_id": child["id"], "gestation_weeks": "" if child.get("gestation_weeks") is None else child["gestation_weeks"],
+            "birth_weight_kg": "" if child.get("birth_weight_kg") is None else child["birth_weight_kg"],
+            "premature_before_weeks": settings["safe_sleep_premature_before_weeks"],
+            "low_birth_weight_kg": settings["safe_sleep_low_birth_weight_kg"]}
+
+
 def raise_co_sleeping_risk(db, visit, child, reasons, author, happened, settings):
-    age = describe_age(child["date_of_birth"], happened.date())
     return escalations.raise_escalation(
         db, family_id=visit["family_id"], child_id=child["id"], rule=RULE,
-        title=f"Rule 12: co-sleeping risk for {child['first_name']} {child['last_name']}, aged {age}: "
-              + "; ".join(reasons),
+        title=escalation_title(child, happened.date(), reasons),
         source=SOURCE, actions=list(settings["safe_sleep_actions"]),
         deadline=(happened + timedelta(hours=settings["safe_sleep_deadline_hours"])).isoformat(timespec="minutes"),
         origin_kind="visit", origin_id=visit["id"], raised_by=author["id"], raised_at=visit["happened_at"])

@@ -81,8 +81,12 @@ def record_visit(family_id):
     alone_previews = [dict(children_alone.child_alone_escalation(child, alone, date.today()), child_id=child["id"],
                            kind="alone" if alone else "unsuitable_carer")
                       for child in children for alone in (True, False)]
+    partnership = settings.load(db)
+    sleep_previews = [safe_sleep.tablet_preview(child, date.today(), partnership) for child in children
+                      if safe_sleep.asked_about(child, date.today(), partnership)]
     return render_template("visits/record.html", form=form, family=family, errors=errors,
-                           children_by_id=children_by_id, alone_previews=alone_previews), 400 if errors else 200
+                           children_by_id=children_by_id, alone_previews=alone_previews,
+                           sleep_previews=sleep_previews), 400 if errors else 200
 
 
 @bp.get("/visits/<visit_id>")

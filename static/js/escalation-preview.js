@@ -11,6 +11,7 @@
 // The decisions are the server's, and must stay so (change both together):
 //   fieldvisit/bodymap/rules.py: escalate_bruise_non_mobile, counts_as_bruise, birthmark_confirmed
 //   fieldvisit/children_alone/rules.py: after_visit_recorded (found_alone with child_alone not "no")
+//   fieldvisit/safe_sleep/rules.py: co_sleeping_risk (a baby the page asked about, on a completed visit)
 
 import { item as outboxItem } from "/static/js/outbox.js";
 
@@ -52,6 +53,33 @@ export function childrenFoundAlone(fields) {
     .map((name) => ({ childId: first(fields, name.replace(/found_alone$/, "child_id")), kind }));
 }
 
+/** Alcohol the practitioner observed on the visit counts as the carer having drunk (issue 11). */
+function alcoholObserved(fields) {
+  const bottles = Object.keys(fields).filter((name) => /^containers-\d+-count$/.test(name))
+    .reduce((sum, name) => sum + (Number.parseInt(first(fields, name), 10) || 0), 0);
+  return bottles > 0 || first(fields, "alcohol_smell") === "yes" || first(fields, "intoxication_observed") === "yes";
+}
+
+/**
+ * Rule 12: is the sleep of the baby at this index of the visit form a co-sleeping risk? A sofa or armchair with an
+ * adult always is; sharing a bed is with any risk factor (the carer's, alcohol observed, premature, low birth weight).
+ */
+export function coSleepingRisk(fields, index, birth) {
+  const answer = (name) => fields[`children-${index}-${name}`] || [];
+  if (first(fields, "outcome") !== "completed" || (answer("sleep_asked")[0] || "") !== "1") return false;
+  const places = answer("sleep_places");
+  const onSofa = (answer("shares_sofa")[0] || "") === "yes" || places.includes("sofa_with_adult");
+  const inBed = (answer("shares_bed")[0] || "") === "yes" || places.includes("bed_with_adult");
+  if (onSofa) return true;
+  if (!inBed) return false;
+  const carer = answer("carer_risks").some((risk) => risk !== "none");
+  const gestation = Number.parseFloat(birth.gestationWeeks);
+  const weight = Number.parseFloat(birth.birthWeightKg);
+  return carer || alcoholObserved(fields)
+    || (Number.isFinite(gestation) && gestation < Number(birth.prematureBeforeWeeks))
+    || (Number.isFinite(weight) && weight < Number(birth.lowBirthWeightKg));
+}
+
 /** The hidden blocks this saved item raises. */
 export function previewsFor(item, root = document) {
   const fields = (item.payload && item.payload.fields) || {};
@@ -65,8 +93,19 @@ export function previewsFor(item, root = document) {
   }
   if (item.kind === "visit") {
     const found = childrenFoundAlone(fields);
-    return blocks.filter((block) => block.dataset.fvEscalationPreview === "child_found_alone"
-      && found.some((child) => child.childId === block.dataset.childId && child.kind === block.dataset.kind));
+    const indexOf = (childId) => Object.keys(fields)
+      .map((name) => /^children-(\d+)-child_id$/.exec(name))
+      .find((match) => match && first(fields, match[0]) === childId);
+    return blocks.filter((block) => {
+      if (block.dataset.fvEscalationPreview === "child_found_alone") {
+        return found.some((child) => child.childId === block.dataset.childId && child.kind === block.dataset.kind);
+      }
+      if (block.dataset.fvEscalationPreview === "co_sleeping_risk") {
+        const match = indexOf(block.dataset.childId);
+        return Boolean(match) && coSleepingRisk(fields, match[1], block.dataset);
+      }
+      return false;
+    });
   }
   return [];
 }

@@ -52,7 +52,14 @@ def test_a_bruise_on_a_non_mobile_baby_recorded_with_no_signal_shows_its_escalat
     expect(page.locator("[data-fv-escalation-preview]:visible")).to_have_count(0)  # nothing before saving
     fill_visit(page, child_alone=True)
     alone_child = page.locator(".fv-child-section").first.get_attribute("data-child-id")
+    baby_sleep = page.locator(f'.fv-child-section[data-child-id="{baby["id"]}"] [data-safe-sleep]')
+    baby_sleep.get_by_label("On a sofa or armchair with an adult", exact=True).check()
+    baby_sleep.get_by_role("group", name=re.compile("on a sofa or armchair")).get_by_label("Yes", exact=True).check()
     visit_id = save(page)
+    co_sleeping = page.locator(f'[data-fv-escalation-preview="co_sleeping_risk"][data-child-id="{baby["id"]}"]')
+    expect(co_sleeping).to_be_visible()  # rule 12, offline too
+    expect(co_sleeping.locator("[data-fv-escalation-status]")).to_have_text("Not yet sent to your team lead")
+    assert listed(co_sleeping.locator("[data-fv-escalation-actions]")) == settings.DEFAULTS["safe_sleep_actions"]
     alone = page.locator(f'[data-fv-escalation-preview="child_found_alone"][data-child-id="{alone_child}"]'
                          '[data-kind="alone"]')
     expect(alone).to_be_visible()
@@ -95,6 +102,8 @@ def test_a_bruise_on_a_non_mobile_baby_recorded_with_no_signal_shows_its_escalat
     assert stored == actions
     assert central(server, "SELECT count(*) FROM escalations WHERE origin_kind = 'visit' AND origin_id = ?"
                            " AND rule = 'child_found_alone'", [visit_id]) == [(1,)]
+    assert central(server, "SELECT count(*) FROM escalations WHERE origin_kind = 'visit' AND origin_id = ?"
+                           " AND rule = 'co_sleeping_risk' AND child_id = ?", [visit_id, baby["id"]]) == [(1,)]
     context.close()
 
     # The team lead's dashboard: the escalation once, with the same actions the tablet showed.
@@ -192,3 +201,54 @@ def test_the_tablet_decides_rule_10_as_the_central_record_does(tablet, server):
     tablet.goto(server.url + "/sign-in")
     assert tablet.evaluate(FOUND_ALONE_ON_THE_TABLET, cases) == [
         [{"childId": "7", "kind": "alone"}], [{"childId": "8", "kind": "unsuitable_carer"}], [], []]
+
+
+SLEEP_ON_THE_TABLET = """async (cases) => {
+  const rule = await import('/static/js/escalation-preview.js');
+  return cases.map(([fields, birth]) => rule.coSleepingRisk(fields, 0, birth));
+}"""
+
+
+def sleep_case(places=("cot_parents_room",), bed="no", sofa="no", risks=("none",), bottles="", smell="no",
+               gestation="", weight="", outcome="completed"):
+    fields = {"outcome": [outcome], "children-0-child_id": ["1"], "children-0-sleep_asked": ["1"],
+              "children-0-sleep_places": list(places), "children-0-shares_bed": [bed],
+              "children-0-shares_sofa": [sofa], "children-0-carer_risks": list(risks),
+              "containers-0-count": [bottles], "alcohol_smell": [smell], "intoxication_observed": ["no"]}
+    return fields, {"gestationWeeks": gestation, "birthWeightKg": weight, "prematureBeforeWeeks": "37",
+                    "lowBirthWeightKg": "2.5"}
+
+
+BED = {"places": ("cot_parents_room", "bed_with_adult"), "bed": "yes"}
+SLEEP_DECISIONS = [
+    sleep_case(), sleep_case(**BED), sleep_case(**BED, risks=("alcohol",)), sleep_case(**BED, risks=("smoking",)),
+    sleep_case(**BED, risks=("drowsy_medication",)), sleep_case(**BED, risks=("drugs",)),
+    sleep_case(**BED, gestation="36"), sleep_case(**BED, gestation="37"), sleep_case(**BED, weight="2.4"),
+    sleep_case(**BED, weight="2.5"), sleep_case(**BED, bottles="2"), sleep_case(**BED, smell="yes"),
+    sleep_case(places=("sofa_with_adult",), sofa="yes"), sleep_case(risks=("smoking", "alcohol"), smell="yes"),
+    sleep_case(places=("sofa_with_adult",), sofa="yes", outcome="no_answer"),
+]
+
+
+def server_sleep_decides(fields, birth):
+    from datetime import date, timedelta
+    from fieldvisit.safe_sleep.rules import co_sleeping_risk
+    one = lambda name: fields[name][0]  # noqa: E731
+    if one("outcome") != "completed":
+        return False  # the form sends no sleep answers for a visit that did not go ahead
+    answers = {"sleep_places": fields["children-0-sleep_places"], "shares_bed": one("children-0-shares_bed") == "yes",
+               "shares_sofa": one("children-0-shares_sofa") == "yes", "carer_risks": fields["children-0-carer_risks"]}
+    child = {"date_of_birth": (date.today() - timedelta(days=60)).isoformat(),
+             "gestation_weeks": float(birth["gestationWeeks"]) if birth["gestationWeeks"] else None,
+             "birth_weight_kg": float(birth["birthWeightKg"]) if birth["birthWeightKg"] else None}
+    bottles = int(one("containers-0-count") or 0)
+    alcohol = {"containers": [{"count": bottles}] if bottles else [], "smell": one("alcohol_smell") == "yes",
+               "intoxication_observed": False}
+    return bool(co_sleeping_risk(answers, child, date.today(), alcohol, settings.DEFAULTS))
+
+
+def test_the_tablet_decides_rule_12_as_the_central_record_does(tablet, server):
+    tablet.goto(server.url + "/sign-in")
+    on_the_tablet = tablet.evaluate(SLEEP_ON_THE_TABLET, SLEEP_DECISIONS)
+    assert on_the_tablet == [server_sleep_decides(fields, birth) for fields, birth in SLEEP_DECISIONS]
+    assert any(on_the_tablet) and not all(on_the_tablet)
