@@ -94,7 +94,7 @@ def test_a_profession_outside_the_list_is_refused_with_the_list_shown(hv, db, ba
     assert "Only a registered health practitioner may confirm a birthmark" in page
     for profession in rules.REGISTERED_HEALTH_PROFESSIONS.values():
         assert profession in page
-    assert "neighbour (not a registered health profession)" in page  # what was typed is kept
+    assert "neighbour (not on the list of registered health professions)" in page  # what was typed is kept
     assert db.execute("SELECT count(*) FROM body_map_marks").fetchone()[0] == 0
 
 

@@ -170,7 +170,7 @@ def settle_birthmark_confirmer(mark, author, current=None):
         role = author["role"].replace("_", " ")
         raise MarkInvalid({"birthmark_confirmer": (
             f"Only a registered health practitioner may confirm a birthmark, and a {role} is not one. Choose "
-            "'Nobody has confirmed it yet', or the registered health practitioner outside Fieldvisit who confirmed it.")})
+            "'Not yet: nobody has confirmed it', or the registered health practitioner outside Fieldvisit who confirmed it.")})
     mark.update(birthmark_confirmed_by=author["display_name"], birthmark_confirmer_profession=author["role"],
                 birthmark_confirmer_id=author["id"],
                 birthmark_confirmed_on=mark["birthmark_confirmed_on"] or mark["observed_at"][:10])

@@ -201,8 +201,8 @@ class VisitRecordForm(FlaskForm):
             return True
         answered = True
         for entry in self.children:
-            if entry.sleep_asked.data != "1":
-                continue
+            if entry.sleep_asked.data != "1" or not is_row_id_text(entry.child_id.data):
+                continue  # a child id the form does not know has its own error
             missing = {
                 "sleep_places": not entry.sleep_places.data and "Say where the baby sleeps",
                 "sleep_place_other": ("other" in (entry.sleep_places.data or []) and not entry.sleep_place_other.data
@@ -295,7 +295,7 @@ def to_visit(form, family_id, recorded_at):
         "child_alone_details": form.child_alone_details.data,
         "young_carers": [int(entry.child_id.data) for entry in form.children if entry.looking_after.data],
         "safe_sleep": [sleep_answers(entry) for entry in form.children
-                       if completed and entry.sleep_asked.data == "1"],
+                       if completed and entry.sleep_asked.data == "1" and is_row_id_text(entry.child_id.data)],
         "analysis": form.analysis.data,
         "actions": form.actions.data,
         "next_visit_due": form.next_visit_due.data.isoformat() if form.next_visit_due.data else None,

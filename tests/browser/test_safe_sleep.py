@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from fieldvisit import settings
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import ARTIFACTS, screenshot, sign_in
 from tests.browser.offline_helpers import fill_safe_sleep, fill_visit
 from tests.browser.test_offline_bodymap import todays_family_with_a_non_mobile_baby
 
@@ -32,6 +32,7 @@ def test_a_baby_asleep_on_the_sofa_with_a_mother_who_had_been_drinking_is_flagge
     fill_safe_sleep(section, places=("On a sofa or armchair with an adult",), sofa="Yes",
                     carer=("The carer has drunk alcohol",))
     screenshot(page, "safe-sleep-questions")
+    sleep.screenshot(path=str(ARTIFACTS / "safe-sleep-questions-section.png"))
 
     # First: sharing a sofa while the baby "sleeps only in their own cot" is refused, naming both answers.
     sleep.get_by_label("On a sofa or armchair with an adult", exact=True).uncheck()
