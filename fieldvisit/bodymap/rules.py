@@ -92,12 +92,17 @@ def escalate_bruise_non_mobile(mark, child, settings):
     return None
 
 
+def protection_plan_pathway(settings):
+    return _pathway("injury_child_protection_plan", "Injury to a child on a child protection plan",
+                    "SAFEGUARDING.md rule 2; local partnership procedures", settings)
+
+
 def escalate_injury_on_protection_plan(mark, child, settings):
     """Rule 2: any injury to a child on a child protection plan must be examined by a suitably qualified doctor."""
     # SAFEGUARDING.md rule 2; local partnership procedures for injuries to children subject to a plan.
+    # The tablet makes the same decision offline: static/js/escalation-preview.js (change both together).
     if child["plan"] == "child_protection" and counts_as_injury(mark):
-        return _pathway("injury_child_protection_plan", "Injury to a child on a child protection plan",
-                        "SAFEGUARDING.md rule 2; local partnership procedures", settings)
+        return protection_plan_pathway(settings)
     return None
 
 
@@ -116,13 +121,19 @@ def maltreatment_signs(mark):
 PATTERN_WORDS = {"hand": "hand", "grip": "grip", "ligature": "ligature", "implement": "implement", "bite": "bite"}
 
 
+def maltreatment_pathway(settings, signs=()):
+    """Rule 3's pathway; without the signs, its title as the tablet shows it before the mark is sent."""
+    return _pathway("suspect_maltreatment", "Suspect maltreatment" + (": " + "; ".join(signs) if signs else ""),
+                    "SAFEGUARDING.md rule 3; NICE CG89", settings)
+
+
 def escalate_suspected_maltreatment(mark, child, settings):
     """Rule 3: a patterned mark, clustered bruises, or an explanation recorded as not consistent."""
     # SAFEGUARDING.md rule 3; NICE CG89 (bruising: patterned, clustered, or without a suitable explanation).
+    # The tablet makes the same decision offline: static/js/escalation-preview.js (change both together).
     signs = maltreatment_signs(mark)
     if signs:
-        return _pathway("suspect_maltreatment", "Suspect maltreatment: " + "; ".join(signs),
-                        "SAFEGUARDING.md rule 3; NICE CG89", settings)
+        return maltreatment_pathway(settings, signs)
     return None
 
 

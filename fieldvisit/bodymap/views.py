@@ -58,6 +58,8 @@ def child_facts(child, partnership, on):
         "on_protection_plan": child["plan"] == "child_protection",
         "ten4": rules.ten4_prompt_applies(child, on, partnership),
         "non_mobile_pathway": rules.non_mobile_pathway(partnership),
+        "protection_plan_pathway": rules.protection_plan_pathway(partnership),
+        "maltreatment_pathway": rules.maltreatment_pathway(partnership),
     }
 
 

@@ -1,4 +1,4 @@
-// Rules 1 and 10 on the tablet (SAFEGUARDING.md): the escalation a saved record raises is shown at
+// Rules 1-3, 10 and 12 on the tablet (SAFEGUARDING.md): the escalation a saved record raises is shown at
 // once, with no signal, as the team lead will see it, and whether it has reached them yet.
 //
 // The server renders each escalation a form could raise into a hidden [data-fv-escalation-preview]
@@ -9,7 +9,7 @@
 // the outbox no longer holding it) they say "Sent to your team lead".
 //
 // The decisions are the server's, and must stay so (change both together):
-//   fieldvisit/bodymap/rules.py: escalate_bruise_non_mobile, counts_as_bruise, birthmark_confirmed
+//   fieldvisit/bodymap/rules.py: escalations_for_mark (rules 1-3), counts_as_bruise, birthmark_confirmed
 //   fieldvisit/children_alone/rules.py: after_visit_recorded (found_alone with child_alone not "no")
 //   fieldvisit/safe_sleep/rules.py: co_sleeping_risk (a baby the page asked about, on a completed visit)
 
@@ -42,6 +42,18 @@ export function birthmarkConfirmed(fields, facts) {
 export function bruiseOnNonMobileChild(fields, facts) {
   if (!facts.notMobile || birthmarkConfirmed(fields, facts)) return false;
   return BRUISES.has(first(fields, "mark_type")) || first(fields, "believed_birthmark") === "yes";
+}
+
+/** Rule 2: any injury (every mark but a confirmed birthmark) on a child on a child protection plan. */
+export function injuryOnProtectionPlan(fields, facts) {
+  return Boolean(facts.onPlan) && !birthmarkConfirmed(fields, facts);
+}
+
+/** Rule 3: a patterned mark, clustered bruises, or an explanation recorded as not consistent with the mark. */
+export function suspectMaltreatment(fields) {
+  const pattern = first(fields, "pattern") || "none";
+  const explained = first(fields, "explanation_by") !== "none";
+  return pattern !== "none" || ticked(fields, "clustered") || (explained && first(fields, "consistent") === "no");
 }
 
 /** Rule 10: [{childId, kind}] of each child found alone or with an unsuitable carer on this visit. */
@@ -85,11 +97,19 @@ export function previewsFor(item, root = document) {
   const fields = (item.payload && item.payload.fields) || {};
   const blocks = [...root.querySelectorAll("[data-fv-escalation-preview]")];
   if (MARK_KINDS.has(item.kind)) {
-    return blocks.filter((block) => block.dataset.fvEscalationPreview === "bruise_not_independently_mobile"
-      && bruiseOnNonMobileChild(fields, {
-        notMobile: block.dataset.notMobile === "1", mayConfirm: block.dataset.mayConfirm === "1",
+    const decide = {
+      bruise_not_independently_mobile: bruiseOnNonMobileChild,
+      injury_child_protection_plan: injuryOnProtectionPlan,
+      suspect_maltreatment: suspectMaltreatment,
+    };
+    return blocks.filter((block) => {
+      const rule = decide[block.dataset.fvEscalationPreview];
+      return Boolean(rule) && rule(fields, {
+        notMobile: block.dataset.notMobile === "1", onPlan: block.dataset.onPlan === "1",
+        mayConfirm: block.dataset.mayConfirm === "1",
         professions: (block.dataset.professions || "").split(",").filter(Boolean),
-      }));
+      });
+    });
   }
   if (item.kind === "visit") {
     const found = childrenFoundAlone(fields);

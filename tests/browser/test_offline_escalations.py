@@ -84,6 +84,10 @@ def test_a_bruise_on_a_non_mobile_baby_recorded_with_no_signal_shows_its_escalat
         "Escalation: Bruise on a child who is not independently mobile")
     expect(preview.locator("[data-fv-escalation-status]")).to_have_text("Not yet sent to your team lead")
     assert listed(preview.locator("[data-fv-escalation-actions]")) == actions
+    on_plan = page.locator('[data-fv-escalation-preview="injury_child_protection_plan"]')
+    if on_plan.count():  # rule 2 too, for a baby on a child protection plan
+        expect(on_plan).to_be_visible()
+    expect(page.locator('[data-fv-escalation-preview="suspect_maltreatment"]')).to_be_hidden()  # no sign of rule 3
     screenshot(page, "offline-escalation-on-the-tablet")
     assert central(server, "SELECT count(*) FROM body_map_escalation_marks WHERE mark_id = ?", [mark_id]) == [(0,)]
 
@@ -122,11 +126,15 @@ def test_a_bruise_on_a_non_mobile_baby_recorded_with_no_signal_shows_its_escalat
 
 # --- the tablet's decision is the central record's ------------------------------------------------
 
-def mark_fields(mark_type="bruise", believed="no", confirmer="", name="", profession="", on=""):
+def mark_fields(mark_type="bruise", believed="no", confirmer="", name="", profession="", on="", pattern="none",
+                clustered="", explanation_by="carer", consistent="unsure"):
     fields = {"mark_type": [mark_type], "believed_birthmark": [believed], "birthmark_confirmed_by": [name],
-              "birthmark_confirmer_profession": [profession], "birthmark_confirmed_on": [on]}
+              "birthmark_confirmer_profession": [profession], "birthmark_confirmed_on": [on], "pattern": [pattern],
+              "explanation_by": [explanation_by], "consistent": [consistent]}
     if confirmer:
         fields["birthmark_confirmer"] = [confirmer]
+    if clustered:
+        fields["clustered"] = [clustered]
     return fields
 
 
@@ -143,44 +151,61 @@ DECISIONS = [
     mark_fields("other", "yes", "outside", "Dr Ann Example", "gp", ""),             # no date
     mark_fields("other", "yes", "", "Dr Old Version", "GP", DAY),                   # an older tablet's fields
     mark_fields("bruise", "no", "outside", "Dr Ann Example", "gp", DAY),            # not believed: still a bruise
+    mark_fields("graze", pattern="grip"),                                           # rule 3: patterned
+    mark_fields("graze", clustered="y"),                                            # rule 3: clustered
+    mark_fields("graze", clustered="false"),                                        # unticked
+    mark_fields("cut", consistent="no"),                                            # rule 3: not consistent
+    mark_fields("cut", explanation_by="none", consistent="no"),                     # no explanation to be consistent with
 ]
+CHILDREN = [(True, False), (False, False), (False, True), (True, True)]  # (not mobile, on a child protection plan)
 
 
-def server_decides(fields, not_mobile, health_role):
+def server_decides(fields, not_mobile, on_plan, health_role):
     """fieldvisit/bodymap/rules.py on the mark the central record would store from these fields."""
     from fieldvisit.bodymap import rules
     one = {name: values[0] for name, values in fields.items()}
     believed = one["believed_birthmark"] == "yes"
+    explained = one["explanation_by"] != "none"
     kind = {"me": "fieldvisit_user", "outside": "outside"}.get(one.get("birthmark_confirmer")) if believed else None
     mark = {"mark_type": one["mark_type"], "believed_birthmark": believed, "birthmark_confirmer_kind": kind,
             "birthmark_confirmed_by": one["birthmark_confirmed_by"] if believed else "",
             "birthmark_confirmer_profession": one["birthmark_confirmer_profession"] if believed else "",
             "birthmark_confirmed_on": (one["birthmark_confirmed_on"] or None) if believed else None,
-            "pattern": "none", "clustered": False, "consistent": "yes", "observed_at": DAY + "T10:00"}
+            "pattern": one["pattern"], "clustered": one.get("clustered", "") not in ("", "false"),
+            "consistent": one["consistent"] if explained else None, "observed_at": DAY + "T10:00"}
     if kind == "fieldvisit_user" and health_role:
         mark.update(birthmark_confirmed_by="Health Visitor", birthmark_confirmer_profession="health_visitor",
                     birthmark_confirmed_on=DAY)
-    child = {"date_of_birth": "2025-12-01", "independently_mobile": 0 if not_mobile else 1, "plan": "none"}
-    return rules.escalate_bruise_non_mobile(mark, child, settings.DEFAULTS) is not None
+    child = {"date_of_birth": "2025-12-01", "independently_mobile": 0 if not_mobile else 1,
+             "plan": "child_protection" if on_plan else "none"}
+    return [due["rule"] for due in rules.escalations_for_mark(mark, child, settings.DEFAULTS)]
 
 
 DECIDE_ON_THE_TABLET = """async (cases) => {
   const rule = await import('/static/js/escalation-preview.js');
-  return cases.map(([fields, facts]) => rule.bruiseOnNonMobileChild(fields, facts));
+  return cases.map(([fields, facts]) => [
+    rule.bruiseOnNonMobileChild(fields, facts) && 'bruise_not_independently_mobile',
+    rule.injuryOnProtectionPlan(fields, facts) && 'injury_child_protection_plan',
+    rule.suspectMaltreatment(fields) && 'suspect_maltreatment',
+  ].filter(Boolean));
 }"""
 
 
-def test_the_tablet_decides_rule_1_as_the_central_record_does(tablet, server):
+def test_the_tablet_decides_rules_1_to_3_as_the_central_record_does(tablet, server):
     from fieldvisit.bodymap.rules import REGISTERED_HEALTH_PROFESSIONS
-    cases = [(fields, {"notMobile": not_mobile, "mayConfirm": False, "professions": list(REGISTERED_HEALTH_PROFESSIONS)})
-             for fields in DECISIONS for not_mobile in (True, False)]
-    cases += [(mark_fields("other", "yes", "me"), {"notMobile": True, "mayConfirm": True,
-                                                   "professions": list(REGISTERED_HEALTH_PROFESSIONS)})]
+    professions = list(REGISTERED_HEALTH_PROFESSIONS)
+    cases = [(fields, {"notMobile": not_mobile, "onPlan": on_plan, "mayConfirm": False, "professions": professions})
+             for fields in DECISIONS for not_mobile, on_plan in CHILDREN]
+    cases += [(mark_fields("other", "yes", "me"), {"notMobile": True, "onPlan": True, "mayConfirm": True,
+                                                   "professions": professions})]
     tablet.goto(server.url + "/sign-in")
     on_the_tablet = tablet.evaluate(DECIDE_ON_THE_TABLET, cases)
-    at_the_centre = [server_decides(fields, facts["notMobile"], facts["mayConfirm"]) for fields, facts in cases]
+    at_the_centre = [server_decides(fields, facts["notMobile"], facts["onPlan"], facts["mayConfirm"])
+                     for fields, facts in cases]
     assert on_the_tablet == at_the_centre
-    assert any(on_the_tablet) and not all(on_the_tablet)
+    assert {rule for rules in on_the_tablet for rule in rules} == {
+        "bruise_not_independently_mobile", "injury_child_protection_plan", "suspect_maltreatment"}
+    assert [] in on_the_tablet
 
 
 FOUND_ALONE_ON_THE_TABLET = """async (cases) => {
