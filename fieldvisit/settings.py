@@ -61,6 +61,20 @@ DEFAULTS = {
     "late_records_days_back": 30,
     # How far ahead Today and the offline pack look.
     "today_days_ahead": 7,
+    # Rule 9: a pattern of Was Not Brought escalates only for children on these plans (SAFEGUARDING.md rule 9).
+    "was_not_brought_pattern_plans": ["child_protection", "child_in_need"],
+    # Rule 12: co-sleeping risk is asked about for babies under N months (Lullaby Trust; NICE NG194 1.3.20).
+    "safe_sleep_under_months": 12,
+    # Rule 12: premature (born before N weeks) and low birth weight (under N kg) are risk factors (Lullaby Trust).
+    "safe_sleep_premature_before_weeks": 37,
+    "safe_sleep_low_birth_weight_kg": 2.5,
+    # Rule 12: the partnership's safer-sleep advice, each an action marked done (Lullaby Trust; NICE NG194).
+    "safe_sleep_actions": [
+        "Discuss the risks of sharing a bed or sofa with the baby with the carer, and what makes them worse",
+        "Give the Lullaby Trust safer sleep leaflet and talk it through",
+        "Agree where the baby will sleep tonight: on their back, in their own clear, flat cot or Moses basket",
+        "Tell the team lead and the child's health visitor, and check at the next visit"],
+    "safe_sleep_deadline_hours": 24,
 }
 
 

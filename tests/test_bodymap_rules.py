@@ -88,7 +88,8 @@ def test_an_unconfirmed_birthmark_is_treated_as_a_possible_bruise():
 
 def test_a_birthmark_confirmed_by_a_registered_health_practitioner_is_not_a_bruise():
     confirmed = mark(mark_type="possible_bruise", believed_birthmark=True, birthmark_confirmed_by="Dr A Example",
-                     birthmark_confirmed_on="2026-02-01")
+                     birthmark_confirmed_on="2026-02-01", birthmark_confirmer_kind="outside",
+                     birthmark_confirmer_profession="gp")
     assert not rules.counts_as_bruise(confirmed)
     assert fired(confirmed, child(months=2, plan="child_protection")) == []
 

@@ -37,6 +37,7 @@ DETAILS = {
     "believed_birthmark": "Believed to be a birthmark",
     "birthmark_confirmed_by": "Birthmark confirmed by", "birthmark_confirmer_profession": "Their profession",
     "birthmark_confirmed_on": "Birthmark confirmed on",
+    "birthmark_confirmer_kind": "Birthmark confirmed by: who",
     "pattern": "Patterned", "clustered": "One of a cluster of bruises",
     "notes": "Other observations", "observed_at": "Seen on",
 }
@@ -157,16 +158,43 @@ def record_mark(db, mark, author, received_at):
     if body_map["completed_at"]:
         raise MarkInvalid({"body_map": locked_message(body_map)})
     check_observed(mark, body_map)
+    settle_birthmark_confirmer(mark, author)
     where = placement(mark["figure"], f"{mark['view']}/{mark['region']}", mark.get("x"), mark.get("y"))
     number = db.execute("SELECT coalesce(max(number), 0) + 1 FROM body_map_marks WHERE body_map_id = ?",
                         [body_map["id"]]).fetchone()[0]
     row = {key: mark[key] for key in DETAILS if key != "where"}
+    row["birthmark_confirmer_id"] = mark["birthmark_confirmer_id"]
     row.update(where)
     row.update({"id": mark["id"], "body_map_id": body_map["id"], "child_id": mark["child_id"], "number": number,
                 "practitioner_id": author["id"], "recorder_role": author["role"],
                 "recorded_at": mark["recorded_at"], "received_at": received_at})
     db["body_map_marks"].insert(_to_columns(row))
     return dict(row, visit_id=mark["visit_id"], family_id=body_map["family_id"])
+
+
+CONFIRMER_FIELDS = ("birthmark_confirmed_by", "birthmark_confirmer_profession", "birthmark_confirmed_on",
+                    "birthmark_confirmer_id")
+
+
+def settle_birthmark_confirmer(mark, author, current=None):
+    """Rule 5: a birthmark confirmed by a Fieldvisit user is confirmed by the author, whose role must be a
+    health role; an amendment keeps a confirmation a Fieldvisit user already made."""
+    # SAFEGUARDING.md rule 5: a mark believed to be a birthmark must be confirmed by a registered health practitioner.
+    mark["birthmark_confirmer_id"] = None
+    if mark.get("birthmark_confirmer_kind") != "fieldvisit_user":
+        return mark
+    if current and current.get("birthmark_confirmer_kind") == "fieldvisit_user" and current.get("birthmark_confirmer_id"):
+        mark.update({key: current[key] for key in CONFIRMER_FIELDS})
+        return mark
+    if author["role"] not in rules.HEALTH_ROLES:
+        role = author["role"].replace("_", " ")
+        raise MarkInvalid({"birthmark_confirmer": (
+            f"Only a registered health practitioner may confirm a birthmark, and a {role} is not one. Choose "
+            "'Not yet: nobody has confirmed it', or the registered health practitioner outside Fieldvisit who confirmed it.")})
+    mark.update(birthmark_confirmed_by=author["display_name"], birthmark_confirmer_profession=author["role"],
+                birthmark_confirmer_id=author["id"],
+                birthmark_confirmed_on=mark["birthmark_confirmed_on"] or mark["observed_at"][:10])
+    return mark
 
 
 def check_observed(mark, body_map):
@@ -191,7 +219,9 @@ def amend_mark(db, amendment, author, received_at):
     current = mark_with_amendments(db, amendment["mark_id"])
     if current is None:
         raise MarkInvalid({"mark_id": "That mark does not exist."})
+    settle_birthmark_confirmer(amendment, author, current)
     amended = {key: amendment[key] for key in DETAILS if key != "where"}
+    amended["birthmark_confirmer_id"] = amendment["birthmark_confirmer_id"]
     amended.update(placement(amendment["figure"], f"{amendment['view']}/{amendment['region']}",
                              amendment.get("x"), amendment.get("y")))
     if amended["placed_by"] == "list" and (amended["view"], amended["region"]) == (current["view"], current["region"]):
@@ -287,6 +317,7 @@ def with_amendments(rows, db):
         current["original"] = mark
         current["amendments"] = history
         current["type_label"] = MARK_TYPES[current["mark_type"]]
+        current["birthmark_confirmed"] = rules.birthmark_confirmed(current)
         result.append(current)
     return result
 

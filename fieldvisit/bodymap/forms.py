@@ -9,6 +9,7 @@ from wtforms import (BooleanField, DateField, Form, HiddenField, RadioField, Sel
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
 from fieldvisit.bodymap import domain
+from fieldvisit.bodymap.rules import REGISTERED_HEALTH_PROFESSIONS, professions_list
 from fieldvisit.bodymap.domain import (COLOURS, CONSISTENT, EXPLAINED_BY, MARK_TYPES, PATTERNS, SHAPES, SURFACE,
                                        YES_NO_NOT_KNOWN)
 from fieldvisit.visits.forms import CLOCK_TOLERANCE, clean_text, valid_record_id
@@ -71,6 +72,14 @@ def coordinate(value):
     return number if number == number and abs(number) < 10_000 else None  # not NaN, not absurd
 
 
+BIRTHMARK_CONFIRMERS = {
+    "not_yet": "Not yet: nobody has confirmed it",
+    "me": "Yes, I confirm it, as a registered health practitioner using Fieldvisit",
+    "outside": "Yes, a registered health practitioner outside Fieldvisit confirmed it",
+}
+CONFIRMER_KIND = {"me": "fieldvisit_user", "outside": "outside"}
+
+
 class MarkForm(FlaskForm):
     record_id = HiddenField(validators=[valid_record_id])
     figure = HiddenField()
@@ -101,6 +110,9 @@ class MarkForm(FlaskForm):
                             validators=[RequiredWhen(explained, "Say whether the mark is consistent with the explanation")])
     believed_birthmark = RadioField("Is the mark believed to be a birthmark?", choices=YES_NO, default="no",
                                     validators=[InputRequired("Say whether the mark is believed to be a birthmark")])
+    # Rule 5: who confirmed it. An item from an older tablet has no answer here: it is not confirmed.
+    birthmark_confirmer = RadioField("Has a registered health practitioner confirmed it is a birthmark?",
+                                     choices=list(BIRTHMARK_CONFIRMERS.items()), validators=[Optional()])
     birthmark_confirmed_by = short_text("Name of the registered health practitioner who confirmed it")
     birthmark_confirmer_profession = short_text("Their profession")
     birthmark_confirmed_on = DateField("Date they confirmed it", validators=[RequiredWhen(
@@ -159,6 +171,21 @@ class MarkForm(FlaskForm):
     def validate_birthmark_confirmer_profession(self, field):
         if self.birthmark_confirmed_by.data and not field.data:
             raise ValidationError("Enter their profession (for example GP, paediatrician, health visitor)")
+        if self.birthmark_confirmer.data == "outside" and field.data not in REGISTERED_HEALTH_PROFESSIONS:
+            raise ValidationError("Only a registered health practitioner may confirm a birthmark: choose their "
+                                  f"profession from the list ({professions_list()})")
+
+    def validate_birthmark_confirmer(self, field):
+        """Rule 5: who confirmed it agrees with the other birthmark answers."""
+        if field.data in ("me", "outside") and self.believed_birthmark.data != "yes":
+            raise ValidationError("You said the mark is not believed to be a birthmark: choose 'Not yet', "
+                                  "or say it is believed to be a birthmark")
+        if field.data == "not_yet" and (self.birthmark_confirmed_by.data or self.birthmark_confirmer_profession.data):
+            raise ValidationError("You said nobody has confirmed it yet: clear who confirmed it, or choose who did")
+        if field.data == "outside" and not self.birthmark_confirmed_by.data:
+            raise ValidationError("Enter the name of the registered health practitioner who confirmed the birthmark")
+        if field.data == "outside" and not self.birthmark_confirmed_on.data:
+            raise ValidationError("Enter the date they confirmed it is a birthmark")
 
     def validate_birthmark_confirmed_on(self, field):
         if field.data and field.data > date.today():
@@ -199,6 +226,7 @@ def to_mark(form, visit_id, child_id, recorded_at):
         "explanation": form.explanation.data if explained else "",
         "consistent": form.consistent.data if explained else None,
         "believed_birthmark": believed,
+        "birthmark_confirmer_kind": CONFIRMER_KIND.get(form.birthmark_confirmer.data) if believed else None,
         "birthmark_confirmed_by": form.birthmark_confirmed_by.data if believed else "",
         "birthmark_confirmer_profession": form.birthmark_confirmer_profession.data if believed else "",
         "birthmark_confirmed_on": (form.birthmark_confirmed_on.data.isoformat()
@@ -225,6 +253,8 @@ def mark_form_data(mark):
         "surface": mark["surface"], "pain": mark["pain"], "explanation_by": mark["explanation_by"],
         "explanation_by_other": mark["explanation_by_other"], "explanation": mark["explanation"],
         "consistent": mark["consistent"], "believed_birthmark": "yes" if mark["believed_birthmark"] else "no",
+        "birthmark_confirmer": {"fieldvisit_user": "me", "outside": "outside"}.get(
+            mark.get("birthmark_confirmer_kind"), "not_yet"),
         "birthmark_confirmed_by": mark["birthmark_confirmed_by"],
         "birthmark_confirmer_profession": mark["birthmark_confirmer_profession"],
         "birthmark_confirmed_on": date.fromisoformat(mark["birthmark_confirmed_on"]) if mark["birthmark_confirmed_on"] else None,

@@ -23,9 +23,32 @@ def not_independently_mobile(child, on, settings):
     return not independently_mobile(child) or months_old(child, on) < settings["non_mobile_under_months"]
 
 
+# Rule 5: the registered health professions whose confirmation of a birthmark counts (registered with the
+# GMC or the NMC). A profession outside this list is refused, with the list shown.
+REGISTERED_HEALTH_PROFESSIONS = {
+    "gp": "GP",
+    "paediatrician": "Paediatrician",
+    "doctor": "Another doctor registered with the GMC (for example a dermatologist)",
+    "midwife": "Midwife",
+    "health_visitor": "Health visitor",
+    "school_nurse": "School nurse",
+    "nurse": "Registered nurse",
+}
+# Rule 5: the Fieldvisit roles (access.ROLES) that are registered health practitioners.
+HEALTH_ROLES = {"health_visitor"}
+CONFIRMER_KINDS = {"fieldvisit_user", "outside"}
+
+
 def birthmark_confirmed(mark):
     # SAFEGUARDING.md rule 5: only a registered health practitioner's confirmation (who, when) makes it a birthmark.
-    return bool(mark["believed_birthmark"] and mark["birthmark_confirmed_by"] and mark["birthmark_confirmed_on"])
+    return bool(mark["believed_birthmark"] and mark["birthmark_confirmed_by"] and mark["birthmark_confirmed_on"]
+                and mark.get("birthmark_confirmer_kind") in CONFIRMER_KINDS
+                and mark.get("birthmark_confirmer_profession") in REGISTERED_HEALTH_PROFESSIONS)
+
+
+def professions_list():
+    """The registered health professions, in words, for a message that shows the list."""
+    return ", ".join(REGISTERED_HEALTH_PROFESSIONS.values())
 
 
 def treated_as_possible_bruise(mark):
@@ -51,21 +74,36 @@ def _pathway(rule, title, source, settings):
             "deadline_hours": pathway["deadline_hours"]}
 
 
+NON_MOBILE_TITLE = "Bruise on a child who is not independently mobile"
+
+
+def non_mobile_pathway(settings):
+    """Rule 1's escalation as the partnership's pathway sets it: what the team lead sees, and what the
+    tablet shows the moment such a mark is saved (templates/escalations/_preview.html)."""
+    return _pathway("bruise_not_independently_mobile", NON_MOBILE_TITLE,
+                    "SAFEGUARDING.md rule 1; NICE CG89; CSPRP (2022) bruising in non-mobile infants", settings)
+
+
 def escalate_bruise_non_mobile(mark, child, settings):
     """Rule 1: any bruise or possible bruise on a child who is not independently mobile, whatever the explanation."""
     # SAFEGUARDING.md rule 1; NICE CG89; Child Safeguarding Practice Review Panel (2022) on bruising in non-mobile infants.
+    # The tablet makes the same decision offline: static/js/escalation-preview.js (change both together).
     if counts_as_bruise(mark) and not_independently_mobile(child, mark["observed_at"], settings):
-        return _pathway("bruise_not_independently_mobile", "Bruise on a child who is not independently mobile",
-                        "SAFEGUARDING.md rule 1; NICE CG89; CSPRP (2022) bruising in non-mobile infants", settings)
+        return non_mobile_pathway(settings)
     return None
+
+
+def protection_plan_pathway(settings):
+    return _pathway("injury_child_protection_plan", "Injury to a child on a child protection plan",
+                    "SAFEGUARDING.md rule 2; local partnership procedures", settings)
 
 
 def escalate_injury_on_protection_plan(mark, child, settings):
     """Rule 2: any injury to a child on a child protection plan must be examined by a suitably qualified doctor."""
     # SAFEGUARDING.md rule 2; local partnership procedures for injuries to children subject to a plan.
+    # The tablet makes the same decision offline: static/js/escalation-preview.js (change both together).
     if child["plan"] == "child_protection" and counts_as_injury(mark):
-        return _pathway("injury_child_protection_plan", "Injury to a child on a child protection plan",
-                        "SAFEGUARDING.md rule 2; local partnership procedures", settings)
+        return protection_plan_pathway(settings)
     return None
 
 
@@ -84,13 +122,19 @@ def maltreatment_signs(mark):
 PATTERN_WORDS = {"hand": "hand", "grip": "grip", "ligature": "ligature", "implement": "implement", "bite": "bite"}
 
 
+def maltreatment_pathway(settings, signs=()):
+    """Rule 3's pathway; without the signs, its title as the tablet shows it before the mark is sent."""
+    return _pathway("suspect_maltreatment", "Suspect maltreatment" + (": " + "; ".join(signs) if signs else ""),
+                    "SAFEGUARDING.md rule 3; NICE CG89", settings)
+
+
 def escalate_suspected_maltreatment(mark, child, settings):
     """Rule 3: a patterned mark, clustered bruises, or an explanation recorded as not consistent."""
     # SAFEGUARDING.md rule 3; NICE CG89 (bruising: patterned, clustered, or without a suitable explanation).
+    # The tablet makes the same decision offline: static/js/escalation-preview.js (change both together).
     signs = maltreatment_signs(mark)
     if signs:
-        return _pathway("suspect_maltreatment", "Suspect maltreatment: " + "; ".join(signs),
-                        "SAFEGUARDING.md rule 3; NICE CG89", settings)
+        return maltreatment_pathway(settings, signs)
     return None
 
 

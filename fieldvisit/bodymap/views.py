@@ -54,6 +54,9 @@ def child_facts(child, partnership, on):
         "not_mobile": rules.not_independently_mobile(child, on, partnership),
         "on_protection_plan": child["plan"] == "child_protection",
         "ten4": rules.ten4_prompt_applies(child, on, partnership),
+        "non_mobile_pathway": rules.non_mobile_pathway(partnership),
+        "protection_plan_pathway": rules.protection_plan_pathway(partnership),
+        "maltreatment_pathway": rules.maltreatment_pathway(partnership),
     }
 
 
@@ -425,6 +428,12 @@ def child_history_partial(child_id):
 
 # --- words in the templates --------------------------------------------------------------------
 
+@bp.app_context_processor
+def birthmark_confirmers():
+    """Rule 5: who may confirm a birthmark, for the mark form."""
+    return {"health_roles": rules.HEALTH_ROLES, "professions": rules.REGISTERED_HEALTH_PROFESSIONS}
+
+
 @bp.app_template_filter("mark_value")
 def mark_value(value, field):
     """A detail of a mark (as stored) in words."""
@@ -440,6 +449,11 @@ def mark_value(value, field):
         return f"{value:g} cm" if value else "not recorded"
     if field == "observed_at":
         return date_time(value)
+    if field == "birthmark_confirmer_profession":
+        return rules.REGISTERED_HEALTH_PROFESSIONS.get(value, value) or "not recorded"
+    if field == "birthmark_confirmer_kind":
+        return {"fieldvisit_user": "A Fieldvisit health practitioner",
+                "outside": "A registered health practitioner outside Fieldvisit"}.get(value, "Nobody yet")
     if field == "birthmark_confirmed_on":
         return long_date(value) if value else "not recorded"
     if value in (None, ""):

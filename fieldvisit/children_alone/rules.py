@@ -45,14 +45,21 @@ def after_visit_recorded(db, visit, author, received_at):
         raise_young_carer(db, visit, children[child_id], children, author, happened, partnership)
 
 
-def raise_child_alone(db, visit, child, author, happened, partnership):
-    age = describe_age(child["date_of_birth"], happened.date())
-    alone = visit["child_alone"] == "alone"
+def child_alone_escalation(child, alone, on):
+    """Rule 10's escalation for this child (title and steps): what the team lead sees, and what the
+    tablet shows the moment the visit is saved (static/js/escalation-preview.js)."""
+    age = describe_age(child["date_of_birth"], on)
     title = (f"{child['first_name']} {child['last_name']}, aged {age}, was found "
              + ("alone at home" if alone else "with an unsuitable carer"))
+    return {"rule": "child_found_alone", "title": title, "actions": HOME_ALONE_STEPS if alone else UNSUITABLE_CARER_STEPS}
+
+
+def raise_child_alone(db, visit, child, author, happened, partnership):
+    alone = visit["child_alone"] == "alone"
+    due = child_alone_escalation(child, alone, happened.date())
     return escalations.raise_escalation(
-        db, family_id=visit["family_id"], child_id=child["id"], rule="child_found_alone", title=title,
-        source=HOME_ALONE_SOURCE, actions=HOME_ALONE_STEPS if alone else UNSUITABLE_CARER_STEPS,
+        db, family_id=visit["family_id"], child_id=child["id"], rule="child_found_alone", title=due["title"],
+        source=HOME_ALONE_SOURCE, actions=due["actions"],
         deadline=(happened + timedelta(hours=partnership["child_alone_escalation_hours"])).isoformat(timespec="minutes"),
         origin_kind="visit", origin_id=visit["id"], raised_by=author["id"], raised_at=visit["happened_at"])
 

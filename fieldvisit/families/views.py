@@ -13,6 +13,7 @@ from fieldvisit.families.domain import (MOBILITY, PLAN_CATEGORIES, PLAN_END_REAS
 from fieldvisit.families.forms import posted, shown
 from fieldvisit.db import get_db
 from fieldvisit.families import queries
+from fieldvisit.safe_sleep import rules as safe_sleep
 
 bp = Blueprint("families", __name__)
 
@@ -55,7 +56,8 @@ def show_child(child_id):
                            may_manage=cases.may_manage(g.practitioner, family),
                            mobility_history=cases.mobility_history(db, child_id),
                            plans=cases.plan_history(db, child_id),
-                           changes=cases.change_history(db, family["id"], "child", child_id, limit=30))
+                           changes=cases.change_history(db, family["id"], "child", child_id, limit=30),
+                           sleep_flags=safe_sleep.flags_for_child(db, child_id))
 
 
 # --- keeping families right: team leads (their team's families) and admins (any) -------------------

@@ -4,6 +4,7 @@ import json
 
 from fieldvisit.children_alone import rules as children_alone
 from fieldvisit.rows import grouped_rows
+from fieldvisit.safe_sleep import rules as safe_sleep
 
 HOME_CONDITION_HEADINGS = {
     "nutrition": "Nutrition and food in the home",
@@ -67,6 +68,8 @@ def check_visit(db, visit):
             errors["children"] = "A child who was not seen cannot be seen alone or have their bedroom seen."
     if visit["child_alone"] != "no" and not any(c["found_alone"] for c in visit["children"]):
         errors["child_alone"] = "Say which child was found alone or with an unsuitable carer."
+    # Rule 12: sleep answers that contradict each other are refused, whatever path they came by.
+    errors.update(safe_sleep.check_answers(db, visit))
     if visit.get("scheduled_visit_id"):
         row = db.execute("SELECT family_id FROM scheduled_visits WHERE id = ?",
                          [visit["scheduled_visit_id"]]).fetchone()
@@ -116,6 +119,8 @@ def record_visit(db, visit, author, received_at):
                    " WHERE id = ? AND status = 'scheduled'", [visit["scheduled_visit_id"]])
     # Rules 10 and 11: a child found alone, an older child caring (fieldvisit/children_alone/rules.py).
     children_alone.after_visit_recorded(db, visit, author, received_at)
+    # Rule 12: co-sleeping risk (fieldvisit/safe_sleep/rules.py), in the same transaction.
+    safe_sleep.after_visit_recorded(db, visit, author, received_at)
     return visit["id"]
 
 

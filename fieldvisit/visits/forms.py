@@ -5,10 +5,12 @@ from datetime import date, datetime, timedelta
 
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, HiddenField,
-                     IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField)
+                     IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField,
+                     TimeField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation,
                                 ValidationError)
 
+from fieldvisit.safe_sleep.rules import CARER_RISKS, SHARES_BED, SHARES_SOFA, SLEEP_PLACES, answer_conflicts
 from fieldvisit.visits.domain import (AMENDABLE_FIELDS, CHILD_ALONE, CONTAINER_TYPES,
                                       HOME_CONDITION_HEADINGS, HOME_CONDITION_RATINGS, OUTCOMES,
                                       VISIT_TYPES)
@@ -78,6 +80,16 @@ class ChildSeenForm(Form):
     presentation = text("Presentation")
     words = text("The child's words")
     demeanour = text("Demeanour")
+    # Rule 12 (fieldvisit/safe_sleep/rules.py): asked for each baby under 12 months; the page marks
+    # which babies it asked about, so an item from an older tablet without these fields is accepted.
+    sleep_asked = HiddenField()
+    sleep_places = SelectMultipleField("Where does the baby sleep?", choices=list(SLEEP_PLACES.items()))
+    sleep_place_other = StringField("Where else", filters=[clean_text], validators=[
+        Length(max=200, message="Where else must be 200 characters or fewer")])
+    shares_bed = RadioField(SHARES_BED, choices=YES_NO, validators=[Optional()])
+    shares_sofa = RadioField(SHARES_SOFA, choices=YES_NO, validators=[Optional()])
+    carer_risks = SelectMultipleField("Has the carer who sleeps with the baby, or who looks after them at night:",
+                                      choices=list(CARER_RISKS.items()))
 
     def validate_child_id(self, field):
         if not is_row_id_text(field.data):
@@ -181,7 +193,33 @@ class VisitRecordForm(FlaskForm):
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
-        return self._home_conditions_rated() and valid
+        return self._home_conditions_rated() & self._sleep_answered() and valid
+
+    def _sleep_answered(self):
+        """Rule 12: on a completed visit, every sleep question the page asked is answered, consistently."""
+        if self.outcome.data != "completed":
+            return True
+        answered = True
+        for entry in self.children:
+            if entry.sleep_asked.data != "1" or not is_row_id_text(entry.child_id.data):
+                continue  # a child id the form does not know has its own error
+            missing = {
+                "sleep_places": not entry.sleep_places.data and "Say where the baby sleeps",
+                "sleep_place_other": ("other" in (entry.sleep_places.data or []) and not entry.sleep_place_other.data
+                                      and "Say where else the baby sleeps"),
+                "shares_bed": not entry.shares_bed.data and "Say whether the baby ever shares a bed with an adult",
+                "shares_sofa": (not entry.shares_sofa.data
+                                and "Say whether the baby ever sleeps on a sofa or armchair with an adult"),
+                "carer_risks": (not entry.carer_risks.data and "Say whether the carer has drunk alcohol, smokes, "
+                                "or has taken drowsy medication or drugs (tick 'None of these' if not)"),
+            }
+            if not any(missing.values()):
+                missing = answer_conflicts(sleep_answers(entry))
+            for name, message in missing.items():
+                if message:
+                    entry[name].errors = list(entry[name].errors) + [message]
+                    answered = False
+        return answered
 
     def _home_conditions_rated(self):
         """A completed visit rates every heading ('Not seen' is an answer)."""
@@ -198,6 +236,15 @@ class VisitRecordForm(FlaskForm):
     def validate_intoxication_details(self, field):
         if self.intoxication_observed.data == "yes" and not field.data:
             raise ValidationError("Say who appeared intoxicated and what you saw")
+
+
+def sleep_answers(entry):
+    """A baby's sleep answers (rule 12) as the plain data the domain takes."""
+    places = [place for place in SLEEP_PLACES if place in (entry.sleep_places.data or [])]
+    return {"child_id": int(entry.child_id.data), "sleep_places": places,
+            "sleep_place_other": entry.sleep_place_other.data if "other" in places else "",
+            "shares_bed": entry.shares_bed.data == "yes", "shares_sofa": entry.shares_sofa.data == "yes",
+            "carer_risks": [risk for risk in CARER_RISKS if risk in (entry.carer_risks.data or [])]}
 
 
 def to_visit(form, family_id, recorded_at):
@@ -247,6 +294,8 @@ def to_visit(form, family_id, recorded_at):
         "child_alone": form.child_alone.data,
         "child_alone_details": form.child_alone_details.data,
         "young_carers": [int(entry.child_id.data) for entry in form.children if entry.looking_after.data],
+        "safe_sleep": [sleep_answers(entry) for entry in form.children
+                       if completed and entry.sleep_asked.data == "1" and is_row_id_text(entry.child_id.data)],
         "analysis": form.analysis.data,
         "actions": form.actions.data,
         "next_visit_due": form.next_visit_due.data.isoformat() if form.next_visit_due.data else None,

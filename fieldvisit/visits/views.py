@@ -1,18 +1,25 @@
 """Pages to record a visit, read a visit record, and amend it."""
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
-from fieldvisit import access, audit, records
+from fieldvisit import access, audit, records, settings
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.db import get_db
 from fieldvisit.families import queries as families
+from fieldvisit.children_alone import rules as children_alone
+from fieldvisit.safe_sleep import rules as safe_sleep
 from fieldvisit.visits import domain
 from fieldvisit.visits.forms import AmendmentForm, VisitRecordForm, is_row_id_text
 
 bp = Blueprint("visits", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
+
+
+def sleep_asked_for(children, on, partnership):
+    """Rule 12: the ids (as posted) of the babies the form asks about sleep."""
+    return {str(child["id"]) for child in children if safe_sleep.asked_about(child, on, partnership)}
 
 
 def blank_visit_form(db, family_id, children, adults):
@@ -22,13 +29,15 @@ def blank_visit_form(db, family_id, children, adults):
     if is_row_id_text(scheduled_id):
         scheduled = domain.open_scheduled_visit(db, int(scheduled_id), family_id)
     now = datetime.now()
+    asked = sleep_asked_for(children, now.date(), settings.load(db))
     return VisitRecordForm(formdata=None, data={
         "record_id": str(uuid.uuid4()),
         "scheduled_visit_id": str(scheduled[0]) if scheduled else "",
         "visit_type": scheduled[1] if scheduled else None,
         "visit_date": now.date(),
         "visit_time": now.replace(second=0, microsecond=0).time(),
-        "children": [{"child_id": str(child["id"])} for child in children],
+        "children": [{"child_id": str(child["id"]), "sleep_asked": "1" if str(child["id"]) in asked else ""}
+                     for child in children],
         "adults": [{"full_name": adult["name"], "relationship": adult["relationship"]} for adult in adults]
         + [{}, {}],
         "containers": [{}, {}, {}],
@@ -67,8 +76,16 @@ def record_visit(family_id):
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     children_by_id = {str(child["id"]): child for child in children}
     errors = name_the_child(errors, form, children_by_id)
+    # Rule 10 on the tablet: the escalation for each child, shown the moment the visit is saved, no signal needed.
+    alone_previews = [dict(children_alone.child_alone_escalation(child, alone, date.today()), child_id=child["id"],
+                           kind="alone" if alone else "unsuitable_carer")
+                      for child in children for alone in (True, False)]
+    partnership = settings.load(db)
+    sleep_previews = [safe_sleep.tablet_preview(child, date.today(), partnership) for child in children
+                      if safe_sleep.asked_about(child, date.today(), partnership)]
     return render_template("visits/record.html", form=form, family=family, errors=errors,
-                           children_by_id=children_by_id), 400 if errors else 200
+                           children_by_id=children_by_id, alone_previews=alone_previews,
+                           sleep_previews=sleep_previews), 400 if errors else 200
 
 
 @bp.get("/visits/<visit_id>")
@@ -80,6 +97,7 @@ def show_visit(visit_id):
     family = families.family(db, family_id)
     audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/visit.html", visit=visit, family=family,
+                           safe_sleep=safe_sleep.for_visit(db, visit_id),
                            saved=request.args.get("saved"), amended=request.args.get("amended"))
 
 

@@ -113,6 +113,9 @@ def raise_pattern_escalation(db, row, name, author, received_at, partnership):
         [row["child_id"]])]
     if not pattern_found(dates, count, weeks, including=row["appointment_date"]):
         return None
+    # SAFEGUARDING.md rule 9: the pattern escalates for the plans the partnership names (default CP and CIN).
+    if row["plan"] not in partnership["was_not_brought_pattern_plans"]:
+        return None
     if db.execute("SELECT 1 FROM escalations WHERE child_id = ? AND rule = 'was_not_brought_pattern'"
                   " AND status = 'open'", [row["child_id"]]).fetchone():
         return None  # the open escalation already covers this pattern
@@ -120,7 +123,8 @@ def raise_pattern_escalation(db, row, name, author, received_at, partnership):
     first = row["first_name"]
     return escalations.raise_escalation(
         db, family_id=row["family_id"], child_id=row["child_id"], rule="was_not_brought_pattern",
-        title=f"{name} was not brought to {count} or more appointments within {weeks} weeks",
+        title=f"Rule 9: {count} Was Not Brought in {weeks} weeks: {name} was not brought to {count} or more "
+              f"appointments within {weeks} weeks",
         source=SOURCE,
         actions=[f"Add up every appointment {first} was not brought to, across all services",
                  f"Ask the parents why {first} was not brought, and record what they say",

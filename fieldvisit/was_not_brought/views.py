@@ -1,21 +1,33 @@
 """Pages to record that a child was not brought to an appointment (or that a parent cancelled or
 re-arranged one) and to read a child's missed appointments with their running count."""
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, records, settings
 from fieldvisit.escalations import concerns
 from fieldvisit.auth.views import login_required, roles_required
+from fieldvisit.families.domain import appointment_counts, children_with_status
 from fieldvisit.db import get_db
 from fieldvisit.families import queries as families
-from fieldvisit.families.domain import children_with_status
 from fieldvisit.was_not_brought.domain import EVENTS, SERVICES, events_for_child
 from fieldvisit.was_not_brought.forms import AppointmentEventForm
 
 bp = Blueprint("was_not_brought", __name__)
 RECORDERS = tuple(access.RECORDING_ROLES)
+
+
+@bp.app_template_global("was_not_brought_by_id")
+def was_not_brought_by_id(children, key="id"):
+    """Rule 8: {child id: the child with their Was Not Brought counts}, for a page that shows these
+    children (rows with `key` and first_name), in one query for them all."""
+    db = get_db()
+    weeks = settings.load(db)["was_not_brought_pattern_weeks"]
+    ids = [child[key] for child in children]
+    counts = appointment_counts(db, ids, date.today() - timedelta(weeks=weeks))
+    return {child[key]: dict(child, id=child[key], was_not_brought_weeks=weeks, **counts[child[key]])
+            for child in children}
 
 
 @bp.app_template_filter("appointment_event")

@@ -130,6 +130,8 @@ async function saveForm(form, submitter) {
   }
   clearErrors(form);
   showSaved(form, item);
+  // On disk: the escalation the record raises is shown now, with no signal (escalation-preview.js).
+  form.dispatchEvent(new CustomEvent("fieldvisit:saved", { bubbles: true, detail: { item } }));
   delete form.dataset.fvSaving; // on disk: the practitioner may go on to the next record
   state.onSaved(item);
   requestBackgroundSync();
@@ -140,6 +142,7 @@ async function saveForm(form, submitter) {
     showWaiting(form, item, outcome.state);
     return;
   }
+  form.dispatchEvent(new CustomEvent("fieldvisit:receipt", { bubbles: true, detail: { item, receipt } }));
   if (!state.fromCache) {
     // The server knows this id now: its own answer to the form (a redirect to the record,
     // or the form again with its errors) is the page to show.

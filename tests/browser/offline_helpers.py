@@ -136,8 +136,9 @@ def fill_visit(page, duration="45", child_alone=False):
     for index in range(sections.count()):
         section = sections.nth(index)
         for group in section.get_by_role("group").all():
-            if group.get_by_label("Yes").count():
+            if group.get_by_label("Yes").count() and not group.locator("xpath=ancestor::*[@data-safe-sleep]").count():
                 group.get_by_label("Yes").check()
+        fill_safe_sleep(section)
     adults = page.locator(".fv-adult-row")
     for index in range(adults.count()):
         row = adults.nth(index)
@@ -156,6 +157,20 @@ def fill_visit(page, duration="45", child_alone=False):
         sections.first.get_by_label(re.compile("was found alone or with an unsuitable carer")).check()
         page.get_by_label("What you found and what you did").fill("Alone in the flat at 4pm; mum back at 4.20pm.")
     page.get_by_label("Your analysis").fill("Recorded with no signal, in the family's home.")
+
+
+def fill_safe_sleep(section, places=("In their own cot or Moses basket in the parents' room",), bed="No", sofa="No",
+                    carer=("None of these",)):
+    """Rule 12's questions, asked for a baby under 12 months only: by default, a baby in their own cot."""
+    sleep = section.locator("[data-safe-sleep]")
+    if not sleep.count():
+        return
+    for place in places:
+        sleep.get_by_label(place, exact=True).check()
+    sleep.get_by_role("group", name=re.compile("share a bed with an adult")).get_by_label(bed, exact=True).check()
+    sleep.get_by_role("group", name=re.compile("on a sofa or armchair with an adult")).get_by_label(sofa, exact=True).check()
+    for answer in carer:
+        sleep.get_by_label(answer, exact=True).check()
 
 
 def save(page):
