@@ -1,4 +1,6 @@
 """Fixtures as in Flask's tutorial: `app`, `client`, `runner`, and signing in as a role."""
+from datetime import date
+
 import pytest
 
 from fieldvisit import create_app
@@ -60,3 +62,9 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def today():
+    """The day the test runs, read once from the clock the app reads too (see tests/clock.py)."""
+    return date.today()
