@@ -130,12 +130,18 @@ def test_the_lead_acknowledges_a_concern(client, auth, db):
 
 # --- rules 10 and 11 from a recorded visit ------------------------------------------------------
 
+def an_hour_ago():
+    """A visit that began an hour ago (at 09:00 today it was in the future before nine in the morning)."""
+    began = datetime.now() - timedelta(hours=1)
+    return {"visit_date": began.date().isoformat(), "visit_time": began.strftime("%H:%M")}
+
+
 def test_a_child_found_alone_raises_an_escalation_with_the_steps_and_the_childs_age(client, auth, db):
     auth.sign_in("demo-worker")
     family_id = lead_team_family(db)
     record_id, child_ids = visit_form(client, family_id)
     data = full_visit(record_id, child_ids, child_alone="alone", child_alone_details="Alone at 4pm.",
-                      visit_date=datetime.now().date().isoformat(), visit_time="09:00")
+                      **an_hour_ago())
     data["children-0-found_alone"] = "y"
     response = client.post(f"/families/{family_id}/visits/new", data=data)
     assert response.status_code == 302
@@ -161,7 +167,7 @@ def test_an_older_sibling_caring_prompts_a_young_carers_assessment(client, auth,
     oldest = db.execute("SELECT id, first_name FROM children WHERE family_id = ? ORDER BY date_of_birth LIMIT 1",
                         [family_id]).fetchone()
     index = child_ids.index(str(oldest[0]))
-    data = full_visit(record_id, child_ids, visit_date=datetime.now().date().isoformat(), visit_time="09:00")
+    data = full_visit(record_id, child_ids, **an_hour_ago())
     data[f"children-{index}-looking_after"] = "y"
     assert client.post(f"/families/{family_id}/visits/new", data=data).status_code == 302
     [escalation] = db.query("SELECT * FROM escalations WHERE origin_id = ? AND rule = 'young_carer'", [record_id])
