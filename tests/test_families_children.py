@@ -28,8 +28,8 @@ def db():
 
 
 @pytest.fixture
-def world(db):
-    return build_world(db)
+def world(db, today):
+    return build_world(db, today)
 
 
 def visit(db, world, happened_at, baby, older, outcome="completed"):

@@ -23,8 +23,8 @@ def db():
 
 
 @pytest.fixture
-def world(db):
-    return build_world(db)
+def world(db, today):
+    return build_world(db, today)
 
 
 def a_visit(world, **overrides):

@@ -26,8 +26,8 @@ def memdb():
 
 
 @pytest.fixture
-def world(memdb):
-    return build_world(memdb)
+def world(memdb, today):
+    return build_world(memdb, today)
 
 
 # --- the pattern rule at its boundary --------------------------------------------------------
@@ -112,8 +112,7 @@ def test_repeated_cancellations_are_flagged_as_possible_disguised_compliance(mem
     assert count(memdb, "SELECT count(*) FROM escalations") == 0  # a flag, not an escalation
 
 
-def test_the_running_count_is_on_the_childs_status(memdb, world):
-    today = date.today()
+def test_the_running_count_is_on_the_childs_status(memdb, world, today):
     record(memdb, world, "older", (today - timedelta(weeks=10)).isoformat())
     record(memdb, world, "older", (today - timedelta(weeks=1)).isoformat())
     record(memdb, world, "older", (today - timedelta(days=3)).isoformat(), "cancelled_by_parent")
