@@ -2,8 +2,15 @@
 # Install Fieldvisit with its test tools, and Debian's Chromium when it is missing, then run the
 # whole test suite (browser tests included):
 #
-#   bash scripts/test.sh              every test under tests/
-#   bash scripts/test.sh tests/browser -x   any pytest arguments instead
+#   bash scripts/test.sh              every test under tests/, then the domain and route tests
+#                                     twice more with the clock moved (see below)
+#   bash scripts/test.sh tests/browser -x   any pytest arguments instead (one run, real clock)
+#
+# The full run: the tests outside tests/browser on two workers (pytest-xdist, -n 2), the browser
+# tests one at a time (each drives Chromium against its own server), then the tests outside
+# tests/browser again under libfaketime (Debian's faketime, installed when missing) with the clock
+# a year ahead and on the morning after a bank holiday (Tuesday 4 May 2027, after the May Day
+# holiday), so that no test depends on the day it runs (issue 9).
 #
 # Works from any directory, can be run again, and exits non-zero when a test fails.
 # Screenshots from the browser tests are left in test-artifacts/.
@@ -19,15 +26,46 @@ if [ ! -x "$CHROMIUM" ]; then
 fi
 say "browser: $("$CHROMIUM" --version 2>/dev/null || echo "$CHROMIUM")"
 
+# libfaketime's library, installing Debian's faketime when it is missing.
+find_faketime() {
+  local lib
+  for lib in /usr/lib/*/faketime/libfaketimeMT.so.1 /usr/lib/faketime/libfaketimeMT.so.1; do
+    if [ -f "$lib" ]; then FAKETIME_LIB="$lib"; return 0; fi
+  done
+  return 1
+}
+
+# Run pytest with a name for the summary; remembers the steps that failed.
+FAILED_STEPS=()
+run_step() {
+  local name="$1" code=0
+  shift
+  say "$name"
+  "$@" || code=$?
+  if [ "$code" -ne 0 ]; then FAILED_STEPS+=("$name (pytest exit code $code)"); fi
+}
+
 cd "$ROOT"
-if [ "$#" -eq 0 ]; then set -- tests; fi
 started=$SECONDS
-status=0
-"$VENV/bin/python" -m pytest -ra --durations=10 "$@" || status=$?
-echo
-if [ "$status" -eq 0 ]; then
-  say "all tests passed in $((SECONDS - started))s (screenshots in test-artifacts/)"
+PYTEST=("$VENV/bin/python" -m pytest -ra --durations=10)
+if [ "$#" -gt 0 ]; then
+  run_step "pytest $*" "${PYTEST[@]}" "$@"
 else
-  say "TESTS FAILED (pytest exit code $status) after $((SECONDS - started))s; see the summary above and test-artifacts/"
+  run_step "domain and route tests (2 workers)" "${PYTEST[@]}" -n 2 tests --ignore=tests/browser
+  run_step "browser tests" "${PYTEST[@]}" tests/browser
+  # The same domain and route tests with the clock moved. libfaketime moves every clock call of
+  # Python, SQLite and the servers the tests start; the monotonic clock is left to move too
+  # (FAKETIME_DONT_FAKE_MONOTONIC=1 makes Python's time.sleep fail with EINVAL).
+  find_faketime || { apt_install faketime; find_faketime; } || { say "libfaketime not found after installing faketime"; exit 1; }
+  for clock in "+365d" "@2027-05-04 09:30:00"; do
+    run_step "domain and route tests with the clock at FAKETIME='$clock'" \
+      env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -n 2 -p no:cacheprovider tests --ignore=tests/browser
+  done
 fi
-exit "$status"
+echo
+if [ "${#FAILED_STEPS[@]}" -eq 0 ]; then
+  say "all tests passed in $((SECONDS - started))s (screenshots in test-artifacts/)"
+  exit 0
+fi
+say "TESTS FAILED after $((SECONDS - started))s: $(IFS=';'; echo "${FAILED_STEPS[*]}"); see the summaries above and test-artifacts/"
+exit 1

@@ -1,11 +1,18 @@
 """Fixtures as in Flask's tutorial: `app`, `client`, `runner`, and signing in as a role."""
+from datetime import date
+
 import pytest
 
-from fieldvisit import create_app
+from fieldvisit import create_app, use_local_time
 from fieldvisit.db import connect
 from fieldvisit.demo import seed
 
 DEMO_PASSWORD = "correct-horse-battery"
+
+# The app's local time (create_app does the same): set before any test module is imported, so
+# that a date a module works out when it is imported (tests/clock.py) is England's date, as the
+# app's is, even between midnight in England and midnight UTC.
+use_local_time("Europe/London")
 
 
 @pytest.fixture(scope="session")
@@ -60,3 +67,9 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def today():
+    """The day the test runs, read once from the clock the app reads too (see tests/clock.py)."""
+    return date.today()

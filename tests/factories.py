@@ -3,8 +3,17 @@
 Two agencies, two teams, a worker and a lead in team A, a worker in team B, an
 admin; family A (team A, assigned to the worker) with a baby and a school-age
 child; family B (team B, assigned to the other worker) with one child.
+
+Every date is counted back from `today` (the clock's day unless a test passes one), so the baby
+is always under six months and the plans always began a few months ago. Passing
+today=date(2026, 11, 25) gives the world the tests were first written against (the baby born on
+1 August 2026, the plans from 1 September), for tests that also pass that day to the function
+they test.
 """
 import uuid
+from datetime import timedelta
+
+from tests.clock import days_ago, iso, today as clock_today
 
 from fieldvisit.db import connect
 from fieldvisit.migrations import upgrade
@@ -17,7 +26,8 @@ def fresh_db(path=":memory:"):
     return db
 
 
-def build_world(db):
+def build_world(db, today=None):
+    today = today or clock_today()
     council = db["agencies"].insert({"name": "Council", "kind": "childrens_social_care"}).last_pk
     health = db["agencies"].insert({"name": "Health", "kind": "health"}).last_pk
     team_a = db["teams"].insert({"name": "Team A", "agency_id": council}).last_pk
@@ -40,7 +50,7 @@ def build_world(db):
 
     def family(name, team):
         return db["families"].insert({"name": name, "address": "1 Any Street", "postcode": "NF1 1AA",
-                                      "team_id": team, "created_at": "2026-01-01"}).last_pk
+                                      "team_id": team, "created_at": iso(days_ago(328, today))}).last_pk
 
     def child(family_id, first_name, born, plan="none", mobile=1, start=None):
         return db["children"].insert({
@@ -51,19 +61,26 @@ def build_world(db):
 
     world["family_a"] = family("Family A", team_a)
     world["family_b"] = family("Family B", team_b)
-    world["baby"] = child(world["family_a"], "Baby", "2026-08-01", "child_protection", mobile=0, start="2026-09-01")
-    world["older"] = child(world["family_a"], "Older", "2018-03-15", "child_protection", start="2026-09-01")
-    world["child_b"] = child(world["family_b"], "Bee", "2020-05-05", "child_in_need", start="2026-06-01")
+    plan_start = iso(days_ago(85, today))
+    world["today"] = today
+    world["baby"] = child(world["family_a"], "Baby", iso(days_ago(116, today)), "child_protection", mobile=0,
+                          start=plan_start)                                   # 3 months old
+    world["older"] = child(world["family_a"], "Older", iso(days_ago(3177, today)), "child_protection",
+                           start=plan_start)                                  # 8 years old
+    world["child_b"] = child(world["family_b"], "Bee", iso(days_ago(2395, today)), "child_in_need",
+                             start=iso(days_ago(177, today)))                 # 6 years old
+    world["plan_start"] = plan_start
     db["assignments"].insert({"family_id": world["family_a"], "practitioner_id": world["worker"]["id"]})
     db["assignments"].insert({"family_id": world["family_b"], "practitioner_id": world["other"]["id"]})
     return world
 
 
-def scheduled(db, family_id, practitioner_id, due_at="2026-11-20T10:00"):
+def scheduled(db, family_id, practitioner_id, due_at=None):
+    """A scheduled visit, by default due five days ago at 10:00 and made 24 days ago."""
     return db["scheduled_visits"].insert({
         "family_id": family_id, "practitioner_id": practitioner_id, "visit_type": "planned",
-        "due_at": due_at, "status": "scheduled", "joint": 0, "version": 1,
-        "created_by": practitioner_id, "created_at": "2026-11-01"}).last_pk
+        "due_at": due_at or iso(days_ago(5), "10:00"), "status": "scheduled", "joint": 0, "version": 1,
+        "created_by": practitioner_id, "created_at": iso(days_ago(24))}).last_pk
 
 
 def child_entry(child_id, seen=True, alone=False, bedroom=False, **extra):
@@ -74,13 +91,14 @@ def child_entry(child_id, seen=True, alone=False, bedroom=False, **extra):
 
 
 def visit_data(family_id, children, **overrides):
-    """The plain data `record_visit` takes: a completed visit unless overridden."""
+    """The plain data `record_visit` takes: a completed visit five days ago unless overridden."""
+    day = days_ago(5)
     visit = {
         "id": str(uuid.uuid4()),
         "family_id": family_id,
         "scheduled_visit_id": None,
         "visit_type": "unannounced",
-        "happened_at": "2026-11-20T10:30",
+        "happened_at": iso(day, "10:30"),
         "duration_minutes": 45,
         "outcome": "completed",
         "children": children,
@@ -96,8 +114,8 @@ def visit_data(family_id, children, **overrides):
         "child_alone_details": "",
         "analysis": "Bottles do not match the account.",
         "actions": "Discuss with team lead.",
-        "next_visit_due": "2026-11-27",
-        "recorded_at": "2026-11-20T11:30:00",
+        "next_visit_due": iso(day + timedelta(days=7)),
+        "recorded_at": iso(day, "11:30:00"),
     }
     visit.update(overrides)
     return visit

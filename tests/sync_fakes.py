@@ -5,6 +5,7 @@ import uuid
 import sqlite_utils
 
 from sync import Rejected, SyncEngine
+from tests.clock import days_ago, iso
 
 NOTES_SCHEMA = [
     # No unique constraint on item_id on purpose: a double apply would show as two rows.
@@ -53,9 +54,10 @@ def prepare(db, engine):
         db.execute(statement)
 
 
-def note(body, item_id=None, recorded_at="2026-11-20T10:30:00+00:00"):
+def note(body, item_id=None, recorded_at=None):
+    """A note written on a device yesterday at 10:30 UTC unless `recorded_at` says otherwise."""
     return {"id": item_id or str(uuid.uuid4()), "kind": "note", "payload": {"body": body},
-            "recorded_at": recorded_at}
+            "recorded_at": recorded_at or iso(days_ago(1), "10:30:00+00:00")}
 
 
 def stored_notes(db):
@@ -102,7 +104,10 @@ def visit_fields(record_id, child_ids, day, **overrides):
     return {name: [value] for name, value in fields.items()}
 
 
-def visit_item(family_id, child_ids, item_id=None, day="2026-11-20", recorded_at="2026-11-20T11:00:00", **overrides):
+def visit_item(family_id, child_ids, item_id=None, day=None, recorded_at=None, **overrides):
+    """A visit saved on a tablet, by default for a visit yesterday at 10:30 recorded at 11:00."""
+    day = day or iso(days_ago(1))
+    recorded_at = recorded_at or f"{day}T11:00:00"
     item_id = item_id or str(uuid.uuid4())
     return {"id": item_id, "kind": "visit", "recorded_at": recorded_at,
             "payload": {"family_id": family_id, "fields": visit_fields(item_id, child_ids, day, **overrides)}}

@@ -174,6 +174,68 @@ def auth(client, app):
     return SessionAuth(client, app)
 
 
+@pytest.fixture(scope="module")
+def seeded_db_file(seeded_db_file, tmp_path_factory):
+    """The demo database plus another team's records of every kind a URL can name, so that the
+    need-to-know tests below check each route with a real row hidden from each role (none skip)."""
+    path = tmp_path_factory.mktemp("another-team") / "seed.db"
+    path.write_bytes(seeded_db_file.read_bytes())
+    add_another_teams_records(path)
+    return path
+
+
+def add_another_teams_records(path):
+    """As a practitioner of the safeguarding team, through the app's own pages, for a family on a
+    child protection plan that no demo sign-in and nobody in the family support team works with:
+    a visit where a child was found alone (an escalation with its actions), the same visit sent
+    again with different content (a sync conflict), a bruise on a body map (a body map and a
+    mark) and a missed appointment (a concern, rule 9)."""
+    from fieldvisit import create_app
+    from tests.test_bodymap_routes import a_bruise
+    from tests.test_visits import full_visit, visit_form
+
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False})
+    db = connect(str(path))
+    family_id, username = db.execute(
+        "SELECT f.id, p.username FROM families f JOIN teams t ON t.id = f.team_id"
+        " JOIN assignments a ON a.family_id = f.id JOIN practitioners p ON p.id = a.practitioner_id"
+        " WHERE t.name LIKE '%afeguarding%' AND p.team_id = f.team_id AND p.username NOT LIKE 'demo-%'"
+        " AND EXISTS (SELECT 1 FROM children c WHERE c.family_id = f.id AND c.plan = 'child_protection')"
+        " AND NOT EXISTS (SELECT 1 FROM assignments b JOIN practitioners q ON q.id = b.practitioner_id"
+        "                 WHERE b.family_id = f.id AND (q.username LIKE 'demo-%' OR q.team_id IS NOT f.team_id))"
+        " ORDER BY f.id LIMIT 1").fetchone()
+    client = app.test_client()
+    SessionAuth(client, app).sign_in(username)
+    yesterday = (datetime.now() - timedelta(days=1)).date().isoformat()
+
+    record_id, child_ids = visit_form(client, family_id)
+    visit = full_visit(record_id, child_ids, visit_date=yesterday, child_alone="alone",
+                       child_alone_details="No adult in the home.", **{"children-0-found_alone": "y"})
+    assert client.post(f"/families/{family_id}/visits/new", data=visit).status_code == 302
+    again = client.post(f"/families/{family_id}/visits/new", data=dict(visit, analysis="A different analysis."))
+    assert again.status_code == 409
+    mark = a_bruise(str(uuid.uuid4()), observed_date=yesterday, observed_time="11:00")
+    assert client.post(f"/visits/{record_id}/children/{child_ids[0]}/body-map", data=mark).status_code in (200, 302)
+    child_id = db.execute("SELECT id FROM children WHERE family_id = ? AND plan = 'child_protection' ORDER BY id",
+                          [family_id]).fetchone()[0]
+    html = client.get(f"/children/{child_id}/was-not-brought/new").get_data(as_text=True)
+    missed = {"record_id": re.search(r'name="record_id" value="([^"]+)"', html).group(1), "event": "was_not_brought",
+              "appointment": "Hearing test", "service": "hospital", "appointment_date": yesterday, "note": ""}
+    assert client.post(f"/children/{child_id}/was-not-brought/new", data=missed).status_code == 302
+    for table in ("escalations", "escalation_actions", "sync_conflicts", "body_maps", "body_map_marks", "concerns"):
+        assert db.execute(f"SELECT count(*) FROM {table} WHERE {OF_FAMILY[table]}", [family_id]).fetchone()[0], table
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+OF_FAMILY = {
+    "escalations": "family_id = ?", "concerns": "family_id = ?", "body_maps": "family_id = ?",
+    "escalation_actions": "escalation_id IN (SELECT id FROM escalations WHERE family_id = ?)",
+    "body_map_marks": "body_map_id IN (SELECT id FROM body_maps WHERE family_id = ?)",
+    "sync_conflicts": "json_extract(payload, '$.family_id') = ?",
+}
+
+
 def app_routes(app):
     return {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
             for method in rule.methods - {"HEAD", "OPTIONS"}}
@@ -455,8 +517,7 @@ def test_another_teams_records_are_404_on_every_route(client, auth, db, username
     names = [m.group(2) for m in ARGUMENT.finditer(rule)]
     ids = hidden_ids(db, username, names)
     missing = [name for name, value in ids.items() if value is None]
-    if missing:
-        pytest.skip(f"the demo data has no {', '.join(missing)} hidden from {username}")
+    assert not missing, f"the test data has no {', '.join(missing)} hidden from {username}: add one"
     auth.sign_in(username)
     before = (*snapshot(db), db.execute("SELECT count(*) FROM audit_log WHERE action = 'write'").fetchone()[0])
     response = request(client, method, fill(rule, ids), data={"record_id": str(uuid.uuid4())})

@@ -9,6 +9,7 @@ import pytest
 from fieldvisit.escalations.domain import record_deadline
 from fieldvisit import settings
 from tests.test_visits import full_visit, visit_form
+from tests.clock import days_ago, days_ahead, iso
 
 
 def lead_team_family(db):
@@ -26,8 +27,8 @@ def other_team_escalation(db):
         "SELECT f.id, c.id FROM families f JOIN children c ON c.family_id = f.id JOIN teams t ON t.id = f.team_id"
         " WHERE t.name = 'Safeguarding and Assessment Team' LIMIT 1").fetchone()
     return raise_escalation(db, family_id=family, child_id=child, rule="test", title="Other team's escalation",
-                            source="test", actions=["Do it"], deadline="2030-01-01T00:00", origin_kind="test",
-                            origin_id="1", raised_by=None, raised_at="2026-01-01T00:00")
+                            source="test", actions=["Do it"], deadline=iso(days_ahead(30), "00:00"), origin_kind="test",
+                            origin_id="1", raised_by=None, raised_at=iso(days_ago(1), "00:00"))
 
 
 def test_the_team_leads_home_is_the_dashboard_with_the_open_escalation(client, auth):
@@ -129,12 +130,18 @@ def test_the_lead_acknowledges_a_concern(client, auth, db):
 
 # --- rules 10 and 11 from a recorded visit ------------------------------------------------------
 
+def an_hour_ago():
+    """A visit that began an hour ago (at 09:00 today it was in the future before nine in the morning)."""
+    began = datetime.now() - timedelta(hours=1)
+    return {"visit_date": began.date().isoformat(), "visit_time": began.strftime("%H:%M")}
+
+
 def test_a_child_found_alone_raises_an_escalation_with_the_steps_and_the_childs_age(client, auth, db):
     auth.sign_in("demo-worker")
     family_id = lead_team_family(db)
     record_id, child_ids = visit_form(client, family_id)
     data = full_visit(record_id, child_ids, child_alone="alone", child_alone_details="Alone at 4pm.",
-                      visit_date=datetime.now().date().isoformat(), visit_time="09:00")
+                      **an_hour_ago())
     data["children-0-found_alone"] = "y"
     response = client.post(f"/families/{family_id}/visits/new", data=data)
     assert response.status_code == 302
@@ -160,7 +167,7 @@ def test_an_older_sibling_caring_prompts_a_young_carers_assessment(client, auth,
     oldest = db.execute("SELECT id, first_name FROM children WHERE family_id = ? ORDER BY date_of_birth LIMIT 1",
                         [family_id]).fetchone()
     index = child_ids.index(str(oldest[0]))
-    data = full_visit(record_id, child_ids, visit_date=datetime.now().date().isoformat(), visit_time="09:00")
+    data = full_visit(record_id, child_ids, **an_hour_ago())
     data[f"children-{index}-looking_after"] = "y"
     assert client.post(f"/families/{family_id}/visits/new", data=data).status_code == 302
     [escalation] = db.query("SELECT * FROM escalations WHERE origin_id = ? AND rule = 'young_carer'", [record_id])
@@ -189,7 +196,7 @@ def test_late_and_missing_records_show_on_the_dashboard(client, auth, db):
     ten_days_ago = (datetime.now() - timedelta(days=10)).replace(hour=10, minute=0)
     db["scheduled_visits"].insert({"family_id": family_id, "practitioner_id": worker, "visit_type": "planned",
                                    "due_at": ten_days_ago.isoformat(timespec="minutes"), "status": "scheduled",
-                                   "joint": 0, "version": 1, "created_by": worker, "created_at": "2026-01-01"})
+                                   "joint": 0, "version": 1, "created_by": worker, "created_at": iso(days_ago(30))})
     children = [child_entry(row[0]) for row in db.execute("SELECT id FROM children WHERE family_id = ?", [family_id])]
     late = visit_data(family_id, children, happened_at=ten_days_ago.isoformat(timespec="minutes"))
     record_visit(db, late, {"id": worker, "agency_id": None}, (ten_days_ago + timedelta(days=7)).isoformat())

@@ -14,6 +14,10 @@ from fieldvisit.families.domain import (age_in_months, children_with_status, des
 from fieldvisit.visits.domain import record_visit
 from fieldvisit.workdays import add_working_days, is_working_day, to_date, working_days_between
 from tests.factories import build_world, child_entry, fresh_db, visit_data
+from tests.clock import days_ago, iso
+
+# Three visits in the last month, oldest first, by the clock the app reads too.
+EARLY, MIDDLE, LATEST = (iso(days_ago(n), "10:00") for n in (23, 20, 16))
 
 
 @pytest.fixture
@@ -24,8 +28,8 @@ def db():
 
 
 @pytest.fixture
-def world(db):
-    return build_world(db)
+def world(db, today):
+    return build_world(db, today)
 
 
 def visit(db, world, happened_at, baby, older, outcome="completed"):
@@ -49,46 +53,46 @@ def test_a_child_never_visited_has_never_been_seen(db, world):
 
 
 def test_last_seen_is_the_latest_completed_visit_where_the_child_was_seen(db, world):
-    visit(db, world, "2026-11-02T10:00", SEEN_ALONE, SEEN_ALONE)
-    visit(db, world, "2026-11-09T10:00", SEEN, SEEN)
-    visit(db, world, "2026-11-05T10:00", SEEN, SEEN)  # recorded late: not the latest
+    visit(db, world, EARLY, SEEN_ALONE, SEEN_ALONE)
+    visit(db, world, LATEST, SEEN, SEEN)
+    visit(db, world, MIDDLE, SEEN, SEEN)  # recorded late: not the latest
     assert last_seen(db, [world["baby"], world["older"]]) == {
-        world["baby"]: {"child_id": world["baby"], "last_seen": "2026-11-09T10:00",
-                        "last_seen_alone": "2026-11-02T10:00", "bedroom_last_seen": "2026-11-02T10:00"},
-        world["older"]: {"child_id": world["older"], "last_seen": "2026-11-09T10:00",
-                         "last_seen_alone": "2026-11-02T10:00", "bedroom_last_seen": "2026-11-02T10:00"},
+        world["baby"]: {"child_id": world["baby"], "last_seen": LATEST,
+                        "last_seen_alone": EARLY, "bedroom_last_seen": EARLY},
+        world["older"]: {"child_id": world["older"], "last_seen": LATEST,
+                         "last_seen_alone": EARLY, "bedroom_last_seen": EARLY},
     }
 
 
 def test_a_visit_where_the_child_was_not_seen_does_not_count_rule_17(db, world):
-    visit(db, world, "2026-11-02T10:00", SEEN, SEEN)
+    visit(db, world, EARLY, SEEN, SEEN)
     # A later completed visit: the older child was seen, the baby was asleep upstairs and not seen.
-    visit(db, world, "2026-11-09T10:00", NOT_SEEN, SEEN_ALONE)
+    visit(db, world, LATEST, NOT_SEEN, SEEN_ALONE)
     seen = last_seen(db, [world["baby"], world["older"]])
-    assert seen[world["baby"]]["last_seen"] == "2026-11-02T10:00"
+    assert seen[world["baby"]]["last_seen"] == EARLY
     assert seen[world["baby"]]["last_seen_alone"] is None
-    assert seen[world["older"]]["last_seen"] == "2026-11-09T10:00"
+    assert seen[world["older"]]["last_seen"] == LATEST
 
 
 @pytest.mark.parametrize("outcome", ["no_answer", "refused_entry", "not_at_home"])
 def test_a_visit_that_did_not_go_ahead_is_not_a_visit_to_anyone(db, world, outcome):
-    visit(db, world, "2026-11-09T10:00", NOT_SEEN, NOT_SEEN, outcome=outcome)
+    visit(db, world, LATEST, NOT_SEEN, NOT_SEEN, outcome=outcome)
     seen = last_seen(db, [world["baby"], world["older"]])
     assert [seen[c]["last_seen"] for c in (world["baby"], world["older"])] == [None, None]
 
 
 def test_seen_alone_and_bedroom_seen_are_tracked_apart(db, world):
-    visit(db, world, "2026-11-02T10:00", (True, True, False), (True, False, True))
-    visit(db, world, "2026-11-09T10:00", (True, False, True), (True, True, False))
+    visit(db, world, EARLY, (True, True, False), (True, False, True))
+    visit(db, world, LATEST, (True, False, True), (True, True, False))
     seen = last_seen(db, [world["baby"], world["older"]])
     assert (seen[world["baby"]]["last_seen_alone"], seen[world["baby"]]["bedroom_last_seen"]) == \
-        ("2026-11-02T10:00", "2026-11-09T10:00")
+        (EARLY, LATEST)
     assert (seen[world["older"]]["last_seen_alone"], seen[world["older"]]["bedroom_last_seen"]) == \
-        ("2026-11-09T10:00", "2026-11-02T10:00")
+        (LATEST, EARLY)
 
 
 def test_another_childs_visits_do_not_count(db, world):
-    visit(db, world, "2026-11-09T10:00", SEEN, SEEN)
+    visit(db, world, LATEST, SEEN, SEEN)
     assert last_seen(db, [world["child_b"]])[world["child_b"]]["last_seen"] is None
 
 
@@ -154,7 +158,9 @@ def test_the_partnership_sets_the_frequency(db):
     assert status["next_due"] == date(2026, 11, 9)
 
 
-def test_children_with_status_adds_each_childs_status_to_its_row(db, world):
+def test_children_with_status_adds_each_childs_status_to_its_row(db):
+    # The world as it was on 25 November 2026, the day given to children_with_status: both dates explicit.
+    world = build_world(db, today=date(2026, 11, 25))
     visit(db, world, "2026-11-02T10:00", NOT_SEEN, SEEN_ALONE)
     rows = list(db.query("SELECT * FROM children WHERE family_id = ? ORDER BY id", [world["family_a"]]))
     baby, older = children_with_status(db, rows, date(2026, 11, 25), settings.DEFAULTS)

@@ -91,7 +91,7 @@ def test_same_id_with_different_content_is_a_conflict_kept_for_review(client, wo
 def test_a_batch_with_one_bad_item_applies_the_good_ones_and_reports_the_bad_one(client, worker, db):
     good, bad, also_good = a_visit(worker), a_visit(worker, analysis="", duration_minutes="-5"), a_visit(worker)
     amendment_id = str(uuid.uuid4())
-    amendment = {"id": amendment_id, "kind": "amendment", "recorded_at": "2026-11-20T12:00:00",
+    amendment = {"id": amendment_id, "kind": "amendment", "recorded_at": f"{YESTERDAY}T12:00:00",
                  "payload": {"visit_id": good["id"], "fields": {
                      "record_id": [amendment_id], "field": ["analysis"],
                      "amended_value": ["Corrected analysis."], "reason": ["Typed in a hurry."]}}}
@@ -133,7 +133,7 @@ def test_the_page_and_the_api_give_the_same_errors_for_the_same_fields(client, w
 ])
 def test_wrongly_typed_payloads_are_rejected_with_a_clear_message(client, worker, db, make_payload, field, message):
     before = counts(db)
-    item = {"id": str(uuid.uuid4()), "kind": "visit", "recorded_at": "2026-11-20T10:00:00",
+    item = {"id": str(uuid.uuid4()), "kind": "visit", "recorded_at": f"{YESTERDAY}T10:00:00",
             "payload": make_payload(sorted(worker)[0])}
     [receipt] = push(client, [item]).get_json()["receipts"]
     assert receipt["status"] == "rejected" and message in receipt["errors"][field], receipt
@@ -263,7 +263,7 @@ def test_a_fault_in_one_applier_does_not_lose_the_rest_of_the_batch(client, work
     monkeypatch.setitem(records.engine.appliers, "broken", broken)
     audit_before = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     first, last = a_visit(worker), a_visit(worker)
-    item = {"id": str(uuid.uuid4()), "kind": "broken", "recorded_at": "2026-11-20T10:00:00", "payload": {}}
+    item = {"id": str(uuid.uuid4()), "kind": "broken", "recorded_at": f"{YESTERDAY}T10:00:00", "payload": {}}
     receipts = push(client, [first, item, last]).get_json()["receipts"]
     assert [r["status"] for r in receipts] == ["stored", "rejected", "stored"]
     assert "error on the server" in receipts[1]["errors"]["item"]

@@ -28,7 +28,7 @@ def batch_for(db, username, size):
     family_ids = sorted(families)
     day = (date.today() - timedelta(days=1)).isoformat()
     return [visit_item(family_ids[n % len(family_ids)], families[family_ids[n % len(family_ids)]], day=day,
-                       analysis=f"Visit {n} of the batch.", recorded_at=f"2026-11-20T11:{n % 60:02d}:00")
+                       analysis=f"Visit {n} of the batch.", recorded_at=f"{day}T11:{n % 60:02d}:00")
             for n in range(size)]
 
 

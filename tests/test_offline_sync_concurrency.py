@@ -44,7 +44,7 @@ def pools(db):
             family_id = family_ids[n % len(family_ids)]
             children = [row[0] for row in db.execute("SELECT id FROM children WHERE family_id = ?", [family_id])]
             items.append(visit_item(family_id, children, day=day, analysis=f"{username}, visit {n}.",
-                                    recorded_at=f"2026-11-20T09:{n:02d}:00"))
+                                    recorded_at=f"{day}T09:{n:02d}:00"))
         result[username] = items
     return result
 

@@ -8,7 +8,8 @@ from werkzeug.datastructures import MultiDict
 
 from fieldvisit import records
 from fieldvisit.visits.forms import VisitRecordForm
-from tests.test_visits import first_family_of, full_visit, visit_form
+from tests.clock import days_ago, iso
+from tests.test_visits import VISIT_DATE, first_family_of, full_visit, visit_form
 
 ROUTE = "/api/sync/push"
 
@@ -43,7 +44,7 @@ def as_fields(data):
 
 def visit_item(family_id, children, record_id=None, **overrides):
     record_id = record_id or str(uuid.uuid4())
-    return {"id": record_id, "kind": "visit", "recorded_at": "2026-11-20T11:30:00",
+    return {"id": record_id, "kind": "visit", "recorded_at": f"{VISIT_DATE}T11:30:00",
             "payload": {"family_id": family_id, "fields": as_fields(full_visit(record_id, children, **overrides))}}
 
 
@@ -66,8 +67,8 @@ def test_a_visit_item_is_stored_with_a_receipt_and_an_audit_line(ctx, db):
     me = practitioner(db, "demo-worker")
     assert (stored["family_id"], stored["practitioner_id"], stored["agency_id"], stored["visit_type"],
             stored["happened_at"], stored["duration_minutes"], stored["outcome"], stored["recorded_at"]) == \
-        (family_id, me["id"], me["agency_id"], "unannounced", "2026-11-20T10:30", 45, "completed",
-         "2026-11-20T11:30:00")
+        (family_id, me["id"], me["agency_id"], "unannounced", f"{VISIT_DATE}T10:30", 45, "completed",
+         f"{VISIT_DATE}T11:30:00")
     assert stored["parent_alcohol_account"] == "Says she does not drink at all."
     assert count(db, "visit_children", "visit_id = ? AND seen = 1 AND seen_alone = 0 AND bedroom_seen = 1",
                  [item["id"]]) == len(children)
@@ -109,7 +110,7 @@ def test_a_visit_posted_online_and_replayed_from_the_outbox_is_stored_once(clien
     record_id, child_ids = visit_form(client, family_id)
     data = full_visit(record_id, child_ids)
     assert client.post(f"/families/{family_id}/visits/new", data=data).status_code == 302
-    replay = {"id": record_id, "kind": "visit", "recorded_at": "2026-11-20T11:35:00",
+    replay = {"id": record_id, "kind": "visit", "recorded_at": f"{VISIT_DATE}T11:35:00",
               "payload": {"family_id": family_id, "fields": as_fields(data)}}
     with app.app_context():
         receipt = ingest(db, replay)
@@ -151,7 +152,7 @@ def test_an_admin_cannot_send_records(ctx, db):
 ])
 def test_fields_that_are_not_a_form_are_rejected(ctx, db, fields, error_key):
     family_id, _ = family_of(db, "demo-worker")
-    item = {"id": str(uuid.uuid4()), "kind": "visit", "recorded_at": "2026-11-20T11:30:00",
+    item = {"id": str(uuid.uuid4()), "kind": "visit", "recorded_at": f"{VISIT_DATE}T11:30:00",
             "payload": {"family_id": family_id, "fields": fields}}
     receipt = ingest(db, item)
     assert receipt.status == "rejected"
@@ -214,7 +215,7 @@ def test_a_scheduled_visit_of_the_family_is_marked_recorded(ctx, db):
 
 
 def test_an_unknown_kind_is_rejected(ctx, db):
-    receipt = ingest(db, {"id": str(uuid.uuid4()), "kind": "diary", "recorded_at": "2026-11-20T11:30:00",
+    receipt = ingest(db, {"id": str(uuid.uuid4()), "kind": "diary", "recorded_at": f"{VISIT_DATE}T11:30:00",
                           "payload": {}})
     assert receipt.status == "rejected" and "kind" in receipt.errors
 
@@ -225,7 +226,7 @@ def amendment_item(visit_id, **fields):
     record_id = str(uuid.uuid4())
     data = {"record_id": record_id, "field": "analysis", "amended_value": "Corrected.", "reason": "Typo"}
     data.update(fields)
-    return {"id": record_id, "kind": "amendment", "recorded_at": "2026-11-21T09:00:00",
+    return {"id": record_id, "kind": "amendment", "recorded_at": iso(days_ago(11), "09:00:00"),
             "payload": {"visit_id": visit_id, "fields": as_fields(data)}}
 
 
@@ -303,7 +304,7 @@ def test_a_child_id_beyond_sqlites_integers_is_rejected_not_a_crash(ctx, db, kin
     if kind not in records.engine.appliers:
         pytest.skip(f"no {kind} records yet")
     visit_id = db.execute("SELECT id FROM visit_records LIMIT 1").fetchone()[0]
-    item = {"id": str(uuid.uuid4()), "kind": kind, "recorded_at": "2026-11-20T11:30:00",
+    item = {"id": str(uuid.uuid4()), "kind": kind, "recorded_at": f"{VISIT_DATE}T11:30:00",
             "payload": {"child_id": 2 ** 64, "visit_id": visit_id, "fields": {}}}
     receipt = ingest(db, item)
     assert receipt.status == "rejected"

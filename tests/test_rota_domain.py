@@ -23,7 +23,9 @@ def db():
 
 @pytest.fixture
 def world(db):
-    return build_world(db)
+    """The world of 25 November 2026 (the baby 3 months old, the plans from 1 September): every test
+    here passes its own day or time (NOW) to the function it tests, so both dates are explicit."""
+    return build_world(db, today=date(2026, 11, 25))
 
 
 # --- working days across weekends and bank holidays -----------------------------------------

@@ -4,6 +4,11 @@ import uuid
 
 import pytest
 
+from tests.clock import days_ago, iso
+
+# The day full_visit's visit happened: twelve days ago, by the clock the app reads too.
+VISIT_DATE = iso(days_ago(12))
+
 
 def first_family_of(client):
     html = client.get("/today").get_data(as_text=True)
@@ -19,7 +24,7 @@ def visit_form(client, family_id):
 
 def full_visit(record_id, child_ids, **overrides):
     data = {
-        "record_id": record_id, "visit_type": "unannounced", "visit_date": "2026-11-20",
+        "record_id": record_id, "visit_type": "unannounced", "visit_date": VISIT_DATE,
         "visit_time": "10:30", "duration_minutes": "45", "outcome": "completed",
         "adults-0-full_name": "Kerry Example", "adults-0-relationship": "Mother", "adults-0-presence": "present",
         "adults-1-full_name": "Unknown man, introduced as 'Dan'", "adults-1-relationship": "New partner?",
@@ -196,7 +201,7 @@ def test_visit_times_are_uk_time_whatever_zone_the_server_runs_in(tmp_path, seed
 
 @pytest.mark.parametrize("overrides, message", [
     ({"visit_date": "0026-11-20"}, "in or after 2000"),
-    ({"next_visit_due": "2026-11-01"}, "on or after the date of this visit"),
+    ({"next_visit_due": iso(days_ago(31))}, "on or after the date of this visit"),
 ])
 def test_impossible_visit_dates_are_refused(client, auth, db, overrides, message):
     auth.sign_in()

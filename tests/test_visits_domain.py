@@ -7,9 +7,12 @@ import pytest
 
 from fieldvisit.visits import domain
 from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS, VisitInvalid
+from tests.clock import days_ago, iso
 from tests.factories import build_world, child_entry, fresh_db, scheduled, visit_data
 
-RECEIVED = "2026-11-20T11:31:00.000+00:00"
+# When the server received the visit of visit_data (five days ago at 10:30, recorded at 11:30).
+RECEIVED = iso(days_ago(5), "11:31:00.000+00:00")
+AMENDED = iso(days_ago(4), "09:00:00")  # the day after
 
 
 @pytest.fixture
@@ -20,8 +23,8 @@ def db():
 
 
 @pytest.fixture
-def world(db):
-    return build_world(db)
+def world(db, today):
+    return build_world(db, today)
 
 
 def a_visit(world, **overrides):
@@ -50,14 +53,14 @@ def test_record_visit_stores_exactly_the_rows_given(db, world):
     assert list(db.query("SELECT * FROM visit_records")) == [{
         "id": visit["id"], "family_id": world["family_a"], "scheduled_visit_id": None,
         "practitioner_id": world["worker"]["id"], "agency_id": world["council"],
-        "visit_type": "unannounced", "happened_at": "2026-11-20T10:30", "duration_minutes": 45,
+        "visit_type": "unannounced", "happened_at": visit["happened_at"], "duration_minutes": 45,
         "outcome": "completed", "regular_visitors": "Grandmother on Sundays",
         "alcohol_containers": '[{"count": 2, "type": "spirits_bottle", "where": "behind the sofa"}]',
         "alcohol_smell": 0, "intoxication_observed": 0, "intoxication_details": "",
         "other_substances": "", "parent_alcohol_account": "Says she does not drink.",
         "child_alone": "no", "child_alone_details": "",
         "analysis": "Bottles do not match the account.", "actions": "Discuss with team lead.",
-        "next_visit_due": "2026-11-27", "recorded_at": "2026-11-20T11:30:00", "received_at": RECEIVED,
+        "next_visit_due": visit["next_visit_due"], "recorded_at": visit["recorded_at"], "received_at": RECEIVED,
     }]
     assert list(db.query("SELECT * FROM visit_children ORDER BY child_id")) == [
         {"visit_id": visit["id"], "child_id": world["baby"], "seen": 1, "seen_alone": 0, "bedroom_seen": 1,
@@ -81,14 +84,14 @@ def test_visit_record_reads_back_the_whole_visit_as_plain_data(db, world):
     assert stored == {
         "id": visit["id"], "family_id": world["family_a"], "scheduled_visit_id": None,
         "practitioner_id": world["worker"]["id"], "agency_id": world["council"],
-        "visit_type": "unannounced", "happened_at": "2026-11-20T10:30", "duration_minutes": 45,
+        "visit_type": "unannounced", "happened_at": visit["happened_at"], "duration_minutes": 45,
         "outcome": "completed", "regular_visitors": "Grandmother on Sundays",
         "alcohol_containers": [{"count": 2, "type": "spirits_bottle", "where": "behind the sofa"}],
         "alcohol_smell": 0, "intoxication_observed": 0, "intoxication_details": "",
         "other_substances": "", "parent_alcohol_account": "Says she does not drink.",
         "child_alone": "no", "child_alone_details": "",
         "analysis": "Bottles do not match the account.", "actions": "Discuss with team lead.",
-        "next_visit_due": "2026-11-27", "recorded_at": "2026-11-20T11:30:00", "received_at": RECEIVED,
+        "next_visit_due": visit["next_visit_due"], "recorded_at": visit["recorded_at"], "received_at": RECEIVED,
         "practitioner_name": "Worker", "practitioner_role": "family_support_worker", "agency_name": "Council",
         "children": [
             # Oldest first (date of birth order).
@@ -216,7 +219,7 @@ def test_a_child_found_alone_is_accepted_when_the_child_is_named(db, world):
 
 def test_a_family_with_no_children_records_a_visit_with_none(db, world):
     empty = db["families"].insert({"name": "Pre-birth", "address": "2 Road", "postcode": "NF1 1AB",
-                                   "team_id": world["team_a"], "created_at": "2026-01-01"}).last_pk
+                                   "team_id": world["team_a"], "created_at": iso(days_ago(300))}).last_pk
     visit = visit_data(empty, [])
     record(db, world, visit)
     assert domain.visit_record(db, visit["id"])["children"] == []
@@ -226,7 +229,7 @@ def test_a_family_with_no_children_records_a_visit_with_none(db, world):
 
 def amendment(visit_id, field="analysis", value="Corrected analysis.", reason="Typed in error."):
     return {"id": str(uuid.uuid4()), "visit_id": visit_id, "field": field, "amended_value": value,
-            "reason": reason, "recorded_at": "2026-11-21T09:00:00"}
+            "reason": reason, "recorded_at": AMENDED}
 
 
 def test_an_amendment_keeps_the_original_and_says_who_when_and_why(db, world):
@@ -234,12 +237,12 @@ def test_an_amendment_keeps_the_original_and_says_who_when_and_why(db, world):
     record(db, world, visit)
     correction = amendment(visit["id"])
     with db.atomic():
-        assert domain.amend_visit(db, correction, world["lead"], "2026-11-21T09:00:05") == correction["id"]
+        assert domain.amend_visit(db, correction, world["lead"], AMENDED[:-2] + "05") == correction["id"]
     assert list(db.query("SELECT * FROM amendments")) == [{
         "id": correction["id"], "visit_id": visit["id"], "field": "analysis",
         "original_value": "Bottles do not match the account.", "amended_value": "Corrected analysis.",
         "reason": "Typed in error.", "practitioner_id": world["lead"]["id"],
-        "recorded_at": "2026-11-21T09:00:00", "received_at": "2026-11-21T09:00:05"}]
+        "recorded_at": AMENDED, "received_at": AMENDED[:-2] + "05"}]
     stored = domain.visit_record(db, visit["id"])
     assert stored["analysis"] == "Bottles do not match the account."
     assert [(a["field"], a["original_value"], a["amended_value"], a["practitioner_name"])
@@ -250,7 +253,8 @@ def test_an_amendment_keeps_the_original_and_says_who_when_and_why(db, world):
 def test_amendments_come_back_oldest_first(db, world):
     visit = a_visit(world)
     record(db, world, visit)
-    for number, received in ((2, "2026-11-22T10:00:00"), (1, "2026-11-21T10:00:00"), (3, "2026-11-23T10:00:00")):
+    for number, received in ((2, iso(days_ago(3), "10:00:00")), (1, iso(days_ago(4), "10:00:00")),
+                             (3, iso(days_ago(2), "10:00:00"))):
         domain.amend_visit(db, amendment(visit["id"], value=f"Version {number}"), world["worker"], received)
     assert [a["amended_value"] for a in domain.visit_record(db, visit["id"])["amendments"]] == \
         ["Version 1", "Version 2", "Version 3"]

@@ -10,7 +10,12 @@ import pytest
 from fieldvisit import settings
 from fieldvisit.families.domain import children_with_status
 from fieldvisit.was_not_brought.domain import AppointmentInvalid, pattern_found, record_appointment_event
+from tests.clock import days_ago, iso
 from tests.factories import build_world, fresh_db
+
+
+def ago(days):
+    return iso(days_ago(days))
 
 
 @pytest.fixture
@@ -21,8 +26,8 @@ def memdb():
 
 
 @pytest.fixture
-def world(memdb):
-    return build_world(memdb)
+def world(memdb, today):
+    return build_world(memdb, today)
 
 
 # --- the pattern rule at its boundary --------------------------------------------------------
@@ -61,54 +66,53 @@ def count(db, sql, *args):
 
 
 def test_one_was_not_brought_on_a_child_protection_plan_raises_a_concern(memdb, world):
-    record(memdb, world, "older", "2026-11-02")
+    record(memdb, world, "older", ago(30))
     [concern] = memdb.query("SELECT * FROM concerns")
     assert concern["rule"] == "was_not_brought_cp" and concern["child_id"] == world["older"]
     assert count(memdb, "SELECT count(*) FROM escalations") == 0
 
 
 def test_a_child_in_need_gets_no_concern_for_one(memdb, world):
-    record(memdb, world, "child_b", "2026-11-02")
+    record(memdb, world, "child_b", ago(30))
     assert count(memdb, "SELECT count(*) FROM concerns") == 0
 
 
 def test_the_third_within_eight_weeks_raises_one_escalation(memdb, world):
-    record(memdb, world, "older", "2026-09-01")
-    record(memdb, world, "older", "2026-10-01")
+    record(memdb, world, "older", ago(70))
+    record(memdb, world, "older", ago(40))
     assert count(memdb, "SELECT count(*) FROM escalations") == 0
-    record(memdb, world, "older", "2026-10-27")  # 56 days after the first
+    record(memdb, world, "older", ago(14))  # 56 days after the first
     [escalation] = memdb.query("SELECT * FROM escalations")
     assert escalation["rule"] == "was_not_brought_pattern" and escalation["child_id"] == world["older"]
     assert count(memdb, "SELECT count(*) FROM escalation_actions WHERE escalation_id = ?", escalation["id"]) == 4
-    record(memdb, world, "older", "2026-10-30")  # the open escalation already covers it
+    record(memdb, world, "older", ago(11))  # the open escalation already covers it
     assert count(memdb, "SELECT count(*) FROM escalations") == 1
 
 
 def test_the_third_just_outside_eight_weeks_does_not(memdb, world):
-    for day in ("2026-09-01", "2026-10-01", "2026-10-28"):  # 57 days
+    for day in (ago(70), ago(40), ago(13)):  # 57 days
         record(memdb, world, "older", day)
     assert count(memdb, "SELECT count(*) FROM escalations") == 0
 
 
 def test_the_pattern_is_a_partnership_setting(memdb, world):
     settings.save(memdb, "was_not_brought_pattern_count", 2)
-    record(memdb, world, "child_b", "2026-09-01")
-    record(memdb, world, "child_b", "2026-10-01")
+    record(memdb, world, "child_b", ago(70))
+    record(memdb, world, "child_b", ago(40))
     assert count(memdb, "SELECT count(*) FROM escalations WHERE rule = 'was_not_brought_pattern'") == 1
 
 
 def test_repeated_cancellations_are_flagged_as_possible_disguised_compliance(memdb, world):
-    record(memdb, world, "child_b", "2026-10-01", "cancelled_by_parent")
-    record(memdb, world, "child_b", "2026-10-10", "rearranged_by_parent", rearranged_to="2026-10-20")
+    record(memdb, world, "child_b", ago(40), "cancelled_by_parent")
+    record(memdb, world, "child_b", ago(31), "rearranged_by_parent", rearranged_to=ago(21))
     assert count(memdb, "SELECT count(*) FROM concerns") == 0
-    record(memdb, world, "child_b", "2026-10-20", "cancelled_by_parent")
+    record(memdb, world, "child_b", ago(21), "cancelled_by_parent")
     [concern] = memdb.query("SELECT * FROM concerns")
     assert concern["rule"] == "possible_disguised_compliance"
     assert count(memdb, "SELECT count(*) FROM escalations") == 0  # a flag, not an escalation
 
 
-def test_the_running_count_is_on_the_childs_status(memdb, world):
-    today = date(2026, 11, 20)
+def test_the_running_count_is_on_the_childs_status(memdb, world, today):
     record(memdb, world, "older", (today - timedelta(weeks=10)).isoformat())
     record(memdb, world, "older", (today - timedelta(weeks=1)).isoformat())
     record(memdb, world, "older", (today - timedelta(days=3)).isoformat(), "cancelled_by_parent")
@@ -119,13 +123,13 @@ def test_the_running_count_is_on_the_childs_status(memdb, world):
 
 def test_an_appointment_before_the_child_was_born_or_an_unknown_service_is_refused(memdb, world):
     with pytest.raises(AppointmentInvalid) as refused:
-        record(memdb, world, "baby", "2026-01-01", service="astrology")
+        record(memdb, world, "baby", ago(200), service="astrology")  # the baby is 116 days old
     assert set(refused.value.errors) == {"service", "appointment_date"}
     assert count(memdb, "SELECT count(*) FROM appointment_events") == 0
 
 
 def test_missed_appointments_are_never_changed_or_deleted(memdb, world):
-    record(memdb, world, "older", "2026-11-02")
+    record(memdb, world, "older", ago(30))
     for sql in ("UPDATE appointment_events SET note = 'x'", "DELETE FROM appointment_events"):
         with pytest.raises(Exception):
             memdb.execute(sql)
