@@ -207,8 +207,10 @@ class Proxy:
             if fault == "delay":
                 self.pause(0.0, 0.2)
             conn.sendall(answer)
-        except OSError:
-            pass  # the server was killed or is starting: the device sees a cut connection
+        except OSError as error:
+            # the server was killed or is starting: the device sees a cut connection
+            if os.environ.get("FAULTS_DEBUG"):
+                print("proxy:", repr(error)[:150], flush=True)
         finally:
             conn.close()
             if upstream is not None:
@@ -344,23 +346,35 @@ class Device:
         return False
 
     def send(self, items, fault, deadline):
+        with self.stats.lock:
+            self.stats.in_flight += 1
         try:
             status, answer = self.push(items, fault)
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as error:
             self.stats.add("cut_or_down")
+            if os.environ.get("FAULTS_DEBUG"):
+                print("cut:", fault, repr(error)[:150], flush=True)
             time.sleep(self.rng.uniform(0.02, 0.2))
-            return
+            return False
+        finally:
+            with self.stats.lock:
+                self.stats.in_flight -= 1
         if self.settle(status, answer, deadline) and fault is None:
             self.answered.append(items)
+        return True
 
     def flush(self, faults, deadline, attempts=200):
-        """Push until the outbox is empty, with faults (or none)."""
-        for _ in range(attempts):
+        """Push until the outbox is empty, with faults (or none). An attempt that met a dead server
+        (being restarted after a kill) is not counted: the session goes on once the server is back,
+        so that sessions are not used up while it is down."""
+        while attempts > 0:
             if not self.outbox or time.monotonic() > deadline:
                 return
+            attempts -= 1
             items = list(self.outbox.values())[:100]
             if not faults:
-                self.send(items, None, deadline)
+                if not self.send(items, None, deadline):
+                    attempts += 1
                 continue
             roll = self.rng.random()
             if roll < 0.06:
@@ -387,8 +401,8 @@ class Device:
                 fault = self.rng.choice(PROXY_FAULTS)
                 self.stats.fault(fault)
                 self.send(items, fault, deadline)
-            else:
-                self.send(items, None, deadline)
+            elif not self.send(items, None, deadline):
+                attempts += 1
 
 
 # -- figures ---------------------------------------------------------------------------------------
@@ -400,6 +414,7 @@ class Stats:
         self.events = Counter()
         self.problems = []
         self.restart_seconds = 0.0
+        self.in_flight = 0  # pushes sent and not yet answered or cut
 
     def fault(self, name):
         with self.lock:
@@ -438,8 +453,17 @@ def seeded_database(folder):
 def killer(server, rng, every, stop, stats):
     """Kill the server at random moments (exponential gaps of mean `every` seconds) and start it again."""
     while not stop.wait(rng.uniform(0.5, 2.0) if not stats.faults["kill"] else rng.expovariate(1 / every)):
+        # Aim at a push: wait (up to 2 s) for one to be on its way, then land anywhere in it.
+        waited = time.monotonic() + 2
+        while stats.in_flight == 0 and time.monotonic() < waited and not stop.is_set():
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0, 0.08))
+        with stats.lock:
+            mid_push = stats.in_flight > 0
         server.kill()
         stats.fault("kill")
+        if mid_push:
+            stats.add("kill_with_a_push_in_flight")
         time.sleep(rng.uniform(0, 0.3))  # the devices meet a dead port for a moment
         down = time.monotonic()
         server.start()
@@ -595,7 +619,8 @@ def main(argv=None):
         print("item:", item)
     ok = (not lost and not duplicated and not altered and not stats.problems and left == 0
           and integrity == ["ok"] and audited in (None, 0))
-    result = {"sessions": stats.events["sessions"], "faults": dict(stats.faults), "items": len(generated),
+    result = {"sessions": stats.events["sessions"], "faults": dict(stats.faults), "events": dict(stats.events),
+              "items": len(generated),
               "lost": len(lost), "duplicated": len(duplicated), "altered": len(altered),
               "problems": list(stats.problems), "left": left, "integrity": integrity, "audit_verify": audited,
               "seconds": elapsed, "ok": ok}

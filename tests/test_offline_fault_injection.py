@@ -28,5 +28,6 @@ def test_randomized_sessions_with_kills_cuts_and_expired_sessions_lose_and_dupli
     assert result["audit_verify"] in (None, 0)
     # The faults really happened: a run without them would prove nothing.
     assert result["faults"].get("kill", 0) >= 1
+    assert result["events"].get("kill_with_a_push_in_flight", 0) >= 1
     for fault in ("drop_before", "drop_after", "duplicate", "expire"):
         assert result["faults"].get(fault, 0) >= 1, fault
