@@ -76,6 +76,7 @@ def create_app(test_config=None):
         app.config["SECRET_KEY"] = secret_key(app.instance_path)
 
     from fieldvisit import db, filters
+    app.before_request(refuse_oversized)  # first: before the session, the CSRF check or any view
     db.init_app(app)
     filters.register(app)
     csrf.init_app(app)
@@ -84,6 +85,15 @@ def create_app(test_config=None):
     register_error_pages(app)
     register_headers(app)
     return app
+
+
+def refuse_oversized():
+    """A body larger than MAX_CONTENT_LENGTH is refused (413) from its Content-Length, before anything
+    reads it or looks at the session, on every route (issue 14)."""
+    from flask import abort, current_app, request
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is not None and request.content_length > limit:
+        abort(413)
 
 
 def register_areas(app):
