@@ -29,6 +29,13 @@ def date_time(value):
     return f"{long_date(moment.date())} at {hour}:{moment:%M}{'am' if moment.hour < 12 else 'pm'}"
 
 
+def utc_local(value):
+    """A UTC time stored by the server ('...+00:00') in words, on England's clock."""
+    if not value:
+        return ""
+    return date_time(datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone().replace(tzinfo=None))
+
+
 def container(code, count=2):
     label = CONTAINER_TYPES.get(code, code).lower()
     return label if count == 1 else label + "s"
@@ -46,6 +53,7 @@ def register(app):
         "heading": lookup(HOME_CONDITION_HEADINGS), "rating": lookup(HOME_CONDITION_RATINGS),
         "presence": lookup(PRESENCE), "child_alone": lookup(CHILD_ALONE),
         "amendable": lookup(AMENDABLE_FIELDS),
+        "utc_local": utc_local,
     }
     app.jinja_env.filters.update(filters)
     app.jinja_env.globals["headings"] = HOME_CONDITION_HEADINGS

@@ -60,6 +60,9 @@ DEFAULTS = {
     "late_records_days_back": 30,
     # How far ahead Today and the offline pack look.
     "today_days_ahead": 7,
+    # Sessions (issue 14; NCSC and OWASP ASVS 3.3): signed out after this many minutes unused, and at most this many hours after signing in.
+    "session_idle_minutes": 30,
+    "session_absolute_hours": 10,
 }
 
 

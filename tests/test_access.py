@@ -2,12 +2,12 @@
 audit log (principle 2). Anything a practitioner may not see is a 404, exactly like
 something that does not exist."""
 import re
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from fieldvisit.auth import sessions
 from fieldvisit.db import connect
 from tests.conftest import DEMO_PASSWORD
 from tests.test_visits import full_visit, visit_form
@@ -22,6 +22,8 @@ ROUTES = {
     ("/sign-in", "POST"): PUBLIC,
     ("/", "GET"): PUBLIC,  # sends a signed-out visitor to sign in, anyone else to their home page
     ("/sign-out", "POST"): SIGNED_IN,
+    ("/account/sessions", "GET"): SIGNED_IN,  # where I am signed in (issue 14)
+    ("/account/sessions/sign-out-everywhere", "POST"): SIGNED_IN,
     ("/today", "GET"): SIGNED_IN,
     ("/families", "GET"): SIGNED_IN,
     ("/families/<int:family_id>", "GET"): SIGNED_IN,
@@ -102,12 +104,12 @@ class SessionAuth:
     def sign_in(self, username="demo-worker"):
         database = connect(self._app.config["DATABASE"])
         practitioner_id = database.execute("SELECT id FROM practitioners WHERE username = ?", [username]).fetchone()[0]
+        token = sessions.start(database, practitioner_id, "test client")
         database.close()
         with self._client.session_transaction() as session:
             session.clear()
             session.permanent = True
-            session["practitioner_id"] = practitioner_id
-            session["last_active"] = time.time()
+            session["sid"] = token
 
 
 @pytest.fixture

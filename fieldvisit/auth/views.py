@@ -1,4 +1,4 @@
-"""Signing in and out, the signed-in practitioner, and the idle timeout."""
+"""Signing in and out, the signed-in practitioner, and the session's limits (kept on the server)."""
 import functools
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from fieldvisit import audit
+from fieldvisit import audit, settings
+from fieldvisit.auth import sessions
 from fieldvisit.db import get_db
 from fieldvisit.passwords import check_password
 
@@ -32,24 +33,31 @@ def find_practitioner(db, practitioner_id):
     return rows[0] if rows and rows[0]["active"] else None
 
 
+SIGNED_OUT_MESSAGES = {
+    "idle": "You were signed out because you had not used Fieldvisit for a while.",
+    "absolute_limit": "You were signed out because you signed in more than {hours} hours ago. Sign in again.",
+    "signed_out_everywhere": "You were signed out on this device because someone signed out everywhere as you.",
+}
+
+
 @bp.before_app_request
 def load_signed_in_practitioner():
-    """Put the signed-in practitioner in `g`, signing them out after the idle timeout."""
+    """Put the signed-in practitioner in `g` if the cookie's session is still open on the server."""
     g.practitioner = None
-    practitioner_id = session.get("practitioner_id")
-    if practitioner_id is None:
+    token = session.get("sid")
+    if token is None:
         return
-    now = datetime.now(timezone.utc).timestamp()
-    idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
-    if now - session.get("last_active", 0) > idle_limit:
-        session.clear()
-        g.signed_out_idle = True
-        return
-    g.practitioner = find_practitioner(get_db(), practitioner_id)
+    db = get_db()
+    limits = settings.load(db)
+    practitioner_id, why = sessions.check(db, token, limits["session_idle_minutes"], limits["session_absolute_hours"])
+    if practitioner_id is not None:
+        g.practitioner = find_practitioner(db, practitioner_id)
     if g.practitioner is None:
         session.clear()
+        g.signed_out_why = why
+        g.session_hours = limits["session_absolute_hours"]
         return
-    session["last_active"] = now
+    g.session_token = token
 
 
 def login_required(view):
@@ -59,8 +67,9 @@ def login_required(view):
         if g.practitioner is None:
             if request.path.startswith("/api/"):
                 return {"error": "signed_out", "message": "Sign in again to send your records."}, 401
-            if getattr(g, "signed_out_idle", False):
-                flash("You were signed out because you had not used Fieldvisit for a while.")
+            message = SIGNED_OUT_MESSAGES.get(getattr(g, "signed_out_why", None))
+            if message:
+                flash(message.format(hours=g.session_hours))
             # `next` is followed with a GET: only name a page that answers one (not /sign-out).
             if request.method in ("GET", "HEAD") or "GET" in (request.url_rule.methods or ()):
                 return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
@@ -128,10 +137,11 @@ def sign_in():
         # An unknown username costs the same hashing work, so timing does not reveal it.
         password_ok = check_password(row[1] if row else None, form.password.data)
         if row and row[2] and password_ok:
+            if session.get("sid"):
+                sessions.end(db, session["sid"], "replaced")
             session.clear()
             session.permanent = True
-            session["practitioner_id"] = row[0]
-            session["last_active"] = datetime.now(timezone.utc).timestamp()
+            session["sid"] = sessions.start(db, row[0], request.user_agent.string)
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
             return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
         audit.record(db, None, "denied", "sign_in", username[:100].lower(), request.path)
@@ -143,7 +153,30 @@ def sign_in():
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    audit.record(get_db(), g.practitioner["id"], "sign_out", "practitioner", g.practitioner["id"], request.path)
+    db = get_db()
+    sessions.end(db, g.session_token, "signed_out")
+    audit.record(db, g.practitioner["id"], "sign_out", "practitioner", g.practitioner["id"], request.path)
     session.clear()
     flash("You have signed out.")
+    return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+@bp.get("/account/sessions")
+@login_required
+def my_sessions():
+    """Where I am signed in, with a button to sign out everywhere (a lost tablet, a shared computer)."""
+    rows = sessions.open_sessions(get_db(), g.practitioner["id"])
+    current = sessions.key_of(g.session_token)
+    return render_template("auth/sessions.html", sessions=rows, current=current)
+
+
+@bp.post("/account/sessions/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    db = get_db()
+    ended = sessions.end_all(db, g.practitioner["id"])
+    audit.record(db, g.practitioner["id"], "sign_out", "practitioner", g.practitioner["id"], request.path)
+    session.clear()
+    flash(f"You have signed out everywhere ({ended} {'session' if ended == 1 else 'sessions'} ended)."
+          " Any device still showing Fieldvisit must sign in again.")
     return redirect(url_for("auth.sign_in", signed_out=1))
