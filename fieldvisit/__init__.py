@@ -51,9 +51,10 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         DATABASE=os.environ.get("FIELDVISIT_DB") or os.path.join(app.instance_path, "fieldvisit.db"),
-        IDLE_TIMEOUT_MINUTES=30,
-        # Failed sign-ins per username before a pause (audit_log 'denied' lines count them).
+        # Failed sign-ins per username (per browser that has signed in as it before) before a pause,
+        # and from one address, in a window (fieldvisit/auth/throttle.py).
         SIGN_IN_ATTEMPTS=5,
+        SIGN_IN_ADDRESS_ATTEMPTS=20,
         SIGN_IN_LOCKOUT_MINUTES=15,
         # Behind HTTPS (any real deployment) set FIELDVISIT_SECURE_COOKIES=1.
         SESSION_COOKIE_SECURE=os.environ.get("FIELDVISIT_SECURE_COOKIES") == "1",
@@ -79,6 +80,8 @@ def create_app(test_config=None):
     db.init_app(app)
     filters.register(app)
     csrf.init_app(app)
+    from fieldvisit.auth.throttle import limiter
+    limiter.init_app(app)
     Htmx(app)
     register_areas(app)
     register_error_pages(app)

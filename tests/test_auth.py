@@ -322,6 +322,8 @@ def test_security_headers_are_on_every_response(client, auth, path):
 
 def test_the_session_cookie_is_http_only_and_same_site(client, auth):
     response = auth.sign_in()
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("fieldvisit_session=")
+    cookies = response.headers.getlist("Set-Cookie")
+    cookie = next(c for c in cookies if c.startswith("fieldvisit_session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # The device cookie (sign-in throttling, issue 14) is kept from scripts too.
+    assert all("HttpOnly" in c and "SameSite=Lax" in c for c in cookies)

@@ -87,10 +87,3 @@ def open_sessions(db, practitioner_id):
     return list(db.query("SELECT id, device, created_at, last_seen_at FROM sessions"
                          " WHERE practitioner_id = ? AND ended_at IS NULL ORDER BY last_seen_at DESC, created_at DESC",
                          [practitioner_id]))
-
-
-def previous_sign_in(db, practitioner_id, before_key):
-    """When this practitioner last signed in before the session `before_key` (None the first time)."""
-    row = db.execute("SELECT max(created_at) FROM sessions WHERE practitioner_id = ? AND id != ?",
-                     [practitioner_id, before_key]).fetchone()
-    return row[0]

@@ -10,8 +10,9 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from fieldvisit import audit, settings
-from fieldvisit.auth import sessions
+from fieldvisit.auth import sessions, throttle
 from fieldvisit.db import get_db
+from fieldvisit.filters import utc_local
 from fieldvisit.passwords import check_password
 
 bp = Blueprint("auth", __name__)
@@ -91,16 +92,15 @@ def roles_required(*roles):
     return decorator
 
 
-def too_many_failures(db, username):
-    """Failed sign-ins for this username in the lockout window have reached the limit.
-
-    Counted per username, whether or not it exists, so the answer reveals nothing.
-    """
-    since = (datetime.now(timezone.utc) - timedelta(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"]))
-    failures = db.execute(
-        "SELECT count(*) FROM audit_log WHERE entity = 'sign_in' AND entity_id = ? AND action = 'denied'"
-        " AND at >= ?", [username[:100].lower(), since.isoformat(timespec="seconds")]).fetchone()[0]
-    return failures >= current_app.config["SIGN_IN_ATTEMPTS"]
+def failures_since_last_sign_in(db, practitioner_id, username):
+    """(count, last time) of failed sign-ins as this username since the practitioner last signed in
+    (in the last 30 days the first time). Call it before auditing the sign-in under way."""
+    previous = db.execute("SELECT max(id) FROM audit_log WHERE action = 'sign_in' AND practitioner_id = ?",
+                          [practitioner_id]).fetchone()[0]
+    since = (datetime.now(timezone.utc) - timedelta(days=30)).isoformat(timespec="seconds")
+    return db.execute(
+        "SELECT count(*), max(at) FROM audit_log WHERE entity = 'sign_in' AND entity_id = ? AND action = 'denied'"
+        " AND id > ? AND at >= ?", [username.lower()[:100], previous or 0, since]).fetchone()
 
 
 def safe_next(target):
@@ -119,18 +119,32 @@ def safe_next(target):
     return target
 
 
+THROTTLED = {
+    throttle.ACCOUNT: "Too many attempts to sign in as this user on this device. Wait {minutes} minutes and try "
+                      "again, or sign in on a tablet you have used before, or ask your team lead to check your account.",
+    throttle.ADDRESS: "Too many failed attempts to sign in from this network. Wait {minutes} minutes and try again.",
+}
+
+
+@bp.errorhandler(429)
+def sign_in_paused(error):
+    """A sign-in refused by a limit: said on the form, and counted as a failed attempt for the account."""
+    form = SignInForm(meta={"csrf": False})
+    username = throttle.username_typed()
+    audit.record(get_db(), None, "denied", "sign_in", username, request.path)
+    message = THROTTLED.get(error.description, THROTTLED[throttle.ADDRESS])
+    form.username.errors = [message.format(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"])]
+    form.password.data = None
+    return render_template("auth/sign_in.html", form=form), 429
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@throttle.throttled
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         db = get_db()
         username = form.username.data.strip()
-        if too_many_failures(db, username):
-            form.username.errors.append(
-                f"Too many attempts to sign in as this user. Wait {current_app.config['SIGN_IN_LOCKOUT_MINUTES']} "
-                "minutes and try again, or ask your team lead to check your account.")
-            form.password.data = None
-            return render_template("auth/sign_in.html", form=form), 429
         row = db.execute(
             "SELECT id, password_hash, active FROM practitioners WHERE username = ?",
             [username]).fetchone()
@@ -142,12 +156,24 @@ def sign_in():
             session.clear()
             session.permanent = True
             session["sid"] = sessions.start(db, row[0], request.user_agent.string)
+            tell_about_failures(db, row[0], username)
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
-            return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
+            response = redirect(safe_next(request.args.get("next")) or url_for("today.today"))
+            return throttle.remember_device(response, username.lower()[:100])
         audit.record(db, None, "denied", "sign_in", username[:100].lower(), request.path)
         form.username.errors.append("The username or password is not right. Check them and try again.")
     form.password.data = None  # a password typed is never sent back in the page
     return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" or not form.errors else 400
+
+
+def tell_about_failures(db, practitioner_id, username):
+    """The account holder hears of failed attempts to sign in as them (OWASP ASVS 2.2.3)."""
+    count, last = failures_since_last_sign_in(db, practitioner_id, username)
+    if count:
+        attempts = "1 failed attempt" if count == 1 else f"{count} failed attempts"
+        flash(f"There {'was' if count == 1 else 'were'} {attempts} to sign in as you since you last signed in, "
+              f"the last on {utc_local(last)}. "
+              "If this was not you, tell your team lead.")
 
 
 @bp.post("/sign-out")
