@@ -1,4 +1,5 @@
-"""The `fieldvisit` command: serve the app, seed the demo local authority, upgrade the schema."""
+"""The `fieldvisit` command: serve the app, seed the demo local authority, upgrade the schema,
+verify the audit chain."""
 import argparse
 import os
 import sys
@@ -39,6 +40,38 @@ def upgrade(args):
     print(f"The database {app.config['DATABASE']} is up to date.")
 
 
+def database_path(args):
+    """The database a command works on: --database, or the app's (FIELDVISIT_DB / the instance folder)."""
+    if getattr(args, "database", None):
+        return args.database
+    from fieldvisit import create_app
+    return create_app().config["DATABASE"]
+
+
+def audit_verify(args):
+    """Exit 0 when the audit chain is intact; 1 naming the first bad entry."""
+    from fieldvisit import audit
+    from fieldvisit.db import connect
+    path = database_path(args)
+    db = connect(path)
+    try:
+        count, problem = audit.verify(db)
+        last_id, last_hash = audit.head(db)
+    finally:
+        db.close()
+    if problem:
+        entry_id, why = problem
+        print(f"The audit log of {path} has been tampered with: entry {entry_id} is the first bad entry: {why}. "
+              f"{count} entries before it are intact.", file=sys.stderr)
+        return 1
+    if args.expect_head and args.expect_head != f"{last_id}:{last_hash}":
+        print(f"The audit log of {path} ends at entry {last_id}:{last_hash}, not at {args.expect_head}: "
+              "entries were removed from its end, or it is an older copy.", file=sys.stderr)
+        return 1
+    print(f"The audit log of {path} is intact: {count} entries; the last is {last_id}:{last_hash}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="fieldvisit", description="Home-visit records for safeguarding practitioners.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -50,9 +83,16 @@ def main(argv=None):
     demo_parser.set_defaults(run=demo)
     upgrade_parser = commands.add_parser("upgrade", help="apply any new schema migrations")
     upgrade_parser.set_defaults(run=upgrade)
+    audit_parser = commands.add_parser("audit", help="check the audit log").add_subparsers(dest="audit_command",
+                                                                                         required=True)
+    verify_parser = audit_parser.add_parser("verify", help="check the audit log's hash chain; exit 1 naming the "
+                                                           "first bad entry")
+    verify_parser.add_argument("--database", help="the database file to check (default: the app's)")
+    verify_parser.add_argument("--expect-head", metavar="ID:HASH",
+                               help="the last entry written down earlier, to show none was cut off the end")
+    verify_parser.set_defaults(run=audit_verify)
     args = parser.parse_args(argv)
-    args.run(args)
-    return 0
+    return args.run(args) or 0
 
 
 if __name__ == "__main__":

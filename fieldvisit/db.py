@@ -4,6 +4,7 @@ import sqlite3
 import sqlite_utils
 from flask import current_app, g
 
+from fieldvisit import audit
 from fieldvisit.migrations import upgrade
 
 
@@ -17,6 +18,7 @@ def connect(path):
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA synchronous = NORMAL")
+    audit.register_hash_function(conn)
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:" and db.journal_mode != "wal":
         db.enable_wal()
