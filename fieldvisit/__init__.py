@@ -94,6 +94,7 @@ def register_areas(app):
     through the sync engine declare their kinds in `kinds.py` (docs/architecture.md)."""
     from fieldvisit import records
     from fieldvisit.admin import views as admin
+    from fieldvisit.audit_log import views as audit_log
     from fieldvisit.alcohol import kinds as alcohol_kinds, views as alcohol
     from fieldvisit.auth import views as auth
     from fieldvisit.bodymap import kinds as bodymap_kinds, views as bodymap
@@ -120,6 +121,7 @@ def register_areas(app):
         admin,            # practitioners and teams
         offline,          # the installable app: manifest, service worker, offline pages
         sync_api,         # the tablets' JSON API (docs/sync-protocol.md)
+        audit_log,        # who viewed or changed what, for team leads and admins (issue 14)
     ]
     for area in areas:
         app.register_blueprint(area.bp)

@@ -24,6 +24,7 @@ ROUTES = {
     ("/sign-out", "POST"): SIGNED_IN,
     ("/account/sessions", "GET"): SIGNED_IN,  # where I am signed in (issue 14)
     ("/account/sessions/sign-out-everywhere", "POST"): SIGNED_IN,
+    ("/audit-log", "GET"): SIGNED_IN,  # who viewed this child: team leads and admins (issue 14)
     ("/today", "GET"): SIGNED_IN,
     ("/families", "GET"): SIGNED_IN,
     ("/families/<int:family_id>", "GET"): SIGNED_IN,
