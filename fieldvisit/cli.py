@@ -72,6 +72,43 @@ def audit_verify(args):
     return 0
 
 
+def backup(args):
+    """Copy the live database (safe while it serves), checked; exit 1 saying why it failed."""
+    from fieldvisit.backups import BackupError, backup as make_backup
+    live = database_path(args)
+    try:
+        count, (head_id, head_hash) = make_backup(live, args.path, force=args.force)
+    except BackupError as error:
+        print(f"No backup was made: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {live} to {args.path}: it passes SQLite's integrity check and its audit log is intact "
+          f"({count} entries; the last is {head_id}:{head_hash}).")
+    return 0
+
+
+def restore(args):
+    """Put a backup in place of the live database; refuses to replace one without --force."""
+    from fieldvisit.backups import BackupError, restore as restore_backup
+    live = args.database or os.environ.get("FIELDVISIT_DB") or _default_database()
+    try:
+        count, (head_id, head_hash), kept = restore_backup(args.path, live, force=args.force)
+    except BackupError as error:
+        print(f"Nothing was restored: {error}", file=sys.stderr)
+        return 1
+    if kept:
+        print(f"The database that was at {live} is kept at {kept}.")
+    print(f"Restored {args.path} to {live} ({count} audit entries; the last is {head_id}:{head_hash}). "
+          "Restart the app so every connection starts from the restored database.")
+    return 0
+
+
+def _default_database():
+    """The app's default database path, without opening (and so creating) it."""
+    from flask import Flask
+    instance = Flask("fieldvisit", instance_path=os.environ.get("FIELDVISIT_INSTANCE")).instance_path
+    return os.path.join(instance, "fieldvisit.db")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="fieldvisit", description="Home-visit records for safeguarding practitioners.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -91,6 +128,17 @@ def main(argv=None):
     verify_parser.add_argument("--expect-head", metavar="ID:HASH",
                                help="the last entry written down earlier, to show none was cut off the end")
     verify_parser.set_defaults(run=audit_verify)
+    backup_parser = commands.add_parser("backup", help="copy the database to PATH, safely while the app serves")
+    backup_parser.add_argument("path", help="the backup file to write")
+    backup_parser.add_argument("--database", help="the database to back up (default: the app's)")
+    backup_parser.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    backup_parser.set_defaults(run=backup)
+    restore_parser = commands.add_parser("restore", help="put the backup at PATH in place of the database")
+    restore_parser.add_argument("path", help="the backup file to restore")
+    restore_parser.add_argument("--database", help="the database to replace (default: the app's)")
+    restore_parser.add_argument("--force", action="store_true",
+                                help="replace a database that holds records (it is kept beside it)")
+    restore_parser.set_defaults(run=restore)
     args = parser.parse_args(argv)
     return args.run(args) or 0
 
