@@ -153,9 +153,12 @@ def register_error_pages(app):
 
     @app.errorhandler(405)
     def method_not_allowed(error):
+        # RFC 9110 15.5.6: a 405 says which methods the address takes.
+        allow = {"Allow": ", ".join(sorted(error.valid_methods or ()))}
         if request.path.startswith("/api/"):
-            return api_or_page(405, "")
-        return render_template("errors/404.html"), 405
+            body, code = api_or_page(405, "")
+            return body, code, allow
+        return render_template("errors/404.html"), 405, allow
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -177,6 +180,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# No page uses the camera, the microphone or the location (issue 14): a feature that needs one
+# sets its own Permissions-Policy on its route (camera=(self) where photos are taken).
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+                      "hid=(), midi=(), display-capture=(), screen-wake-lock=(), publickey-credentials-get=()")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def register_headers(app):
     @app.after_request
     def security_headers(response):
@@ -184,7 +194,12 @@ def register_headers(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html":
-            # Pages about families must not sit in shared or disk caches.
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if not request.path.startswith("/static/"):
+            # Pages, JSON, figures and prints about families must not sit in shared or disk caches
+            # (the offline app's shell sets its own no-cache).
             response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure or app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

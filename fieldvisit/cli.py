@@ -6,13 +6,21 @@ import sys
 
 
 def serve(args):
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import WSGIRequestHandler, run_simple
 
     from fieldvisit import create_app
+
+    class RequestHandler(WSGIRequestHandler):
+        """No server or Python version in the Server header (issue 14): it only helps an attacker."""
+
+        def version_string(self):
+            return "Fieldvisit"
+
     app = create_app()
     print(f"Fieldvisit is running: open http://{args.host}:{args.port}/ (database {app.config['DATABASE']})",
           flush=True)
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False,
+               request_handler=RequestHandler)
 
 
 def demo(args):
