@@ -99,6 +99,7 @@ def register_areas(app):
     from fieldvisit.auth import views as auth
     from fieldvisit.bodymap import kinds as bodymap_kinds, views as bodymap
     from fieldvisit.conflicts import views as conflicts
+    from fieldvisit.devices import views as devices
     from fieldvisit.escalations import views as escalations
     from fieldvisit.families import views as families
     from fieldvisit.offline import api as sync_api, views as offline
@@ -122,6 +123,7 @@ def register_areas(app):
         offline,          # the installable app: manifest, service worker, offline pages
         sync_api,         # the tablets' JSON API (docs/sync-protocol.md)
         audit_log,        # who viewed or changed what, for team leads and admins (issue 14)
+        devices,          # the tablets that sync, and revoking a lost one (issue 14)
     ]
     for area in areas:
         app.register_blueprint(area.bp)

@@ -25,6 +25,8 @@ ROUTES = {
     ("/account/sessions", "GET"): SIGNED_IN,  # where I am signed in (issue 14)
     ("/account/sessions/sign-out-everywhere", "POST"): SIGNED_IN,
     ("/audit-log", "GET"): SIGNED_IN,  # who viewed this child: team leads and admins (issue 14)
+    ("/devices", "GET"): SIGNED_IN,  # registered devices: admins (issue 14)
+    ("/devices/<device_id>/revoke", "POST"): SIGNED_IN,
     ("/today", "GET"): SIGNED_IN,
     ("/families", "GET"): SIGNED_IN,
     ("/families/<int:family_id>", "GET"): SIGNED_IN,
@@ -318,6 +320,8 @@ ID_SOURCES = {
     "mark_id": "SELECT m.id, b.family_id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id",
     "conflict_id": "SELECT id, json_extract(payload, '$.family_id') FROM sync_conflicts",
     "team_id": None,  # another team than the practitioner's own
+    # A device belongs to no family: only admins may revoke one, and any one (tests/test_devices_views.py).
+    "device_id": "SELECT device_id, NULL FROM devices WHERE 0",
 }
 
 
