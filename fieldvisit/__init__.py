@@ -86,7 +86,17 @@ def create_app(test_config=None):
     register_areas(app)
     register_error_pages(app)
     register_headers(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app):
+    """Behind the council's reverse proxy (TLS ends there), FIELDVISIT_PROXIES=1 makes the client's
+    address and scheme the ones the proxy forwards: the sign-in limit per address and HSTS need them."""
+    proxies = int(os.environ.get("FIELDVISIT_PROXIES") or app.config.get("PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
 
 def register_areas(app):

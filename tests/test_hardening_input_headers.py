@@ -170,3 +170,21 @@ def test_every_connection_commits_durably(app, client, auth):
     record_id, child_ids = visit_form(client, family_id)
     assert client.post(f"/families/{family_id}/visits/new", data=full_visit(record_id, child_ids)).status_code == 302
     assert seen and set(seen) == {2}
+
+
+def test_behind_a_proxy_the_forwarded_address_and_scheme_are_used(tmp_path, seeded_db_file):
+    """FIELDVISIT_PROXIES: the address limit counts each client, and HSTS follows the client's HTTPS."""
+    path = tmp_path / "proxied.db"
+    path.write_bytes(seeded_db_file.read_bytes())
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "test", "TESTING": True, "WTF_CSRF_ENABLED": False,
+                      "PROXIES": 1})
+    client = app.test_client()
+    for number in range(20):
+        client.post("/sign-in", data={"username": f"x{number}", "password": "guess"},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+    assert client.post("/sign-in", data={"username": "x", "password": "guess"},
+                       headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 429
+    assert client.post("/sign-in", data={"username": "x", "password": "guess"},
+                       headers={"X-Forwarded-For": "203.0.113.10"}).status_code == 400
+    secure = client.get("/sign-in", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in secure.headers
