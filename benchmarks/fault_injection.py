@@ -22,6 +22,7 @@ system here without root tools), documented in docs/security.md.
 Prints the figures, one per line, and exits 1 if anything was lost or duplicated.
 """
 import argparse
+import http.client
 import random
 import shutil
 import sqlite3
@@ -65,8 +66,8 @@ class FaultyDevice(Device):
         self.timeout = timeout or saved
         try:
             status, answer = self.push(batch)
-        except OSError:
-            return None
+        except (OSError, http.client.HTTPException, ValueError):
+            return None  # no answer, or one cut off (the server was killed while answering)
         finally:
             self.timeout = saved
         if status == 401:
