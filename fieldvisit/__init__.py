@@ -51,9 +51,10 @@ def create_app(test_config=None):
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         DATABASE=os.environ.get("FIELDVISIT_DB") or os.path.join(app.instance_path, "fieldvisit.db"),
-        IDLE_TIMEOUT_MINUTES=30,
-        # Failed sign-ins per username before a pause (audit_log 'denied' lines count them).
+        # Failed sign-ins per username (per browser that has signed in as it before) before a pause,
+        # and from one address, in a window (fieldvisit/auth/throttle.py).
         SIGN_IN_ATTEMPTS=5,
+        SIGN_IN_ADDRESS_ATTEMPTS=20,
         SIGN_IN_LOCKOUT_MINUTES=15,
         # Behind HTTPS (any real deployment) set FIELDVISIT_SECURE_COOKIES=1.
         SESSION_COOKIE_SECURE=os.environ.get("FIELDVISIT_SECURE_COOKIES") == "1",
@@ -80,10 +81,13 @@ def create_app(test_config=None):
     db.init_app(app)
     filters.register(app)
     csrf.init_app(app)
+    from fieldvisit.auth.throttle import limiter
+    limiter.init_app(app)
     Htmx(app)
     register_areas(app)
     register_error_pages(app)
     register_headers(app)
+    trust_proxies(app)
     return app
 
 
@@ -96,15 +100,26 @@ def refuse_oversized():
         abort(413)
 
 
+def trust_proxies(app):
+    """Behind the council's reverse proxy (TLS ends there), FIELDVISIT_PROXIES=1 makes the client's
+    address and scheme the ones the proxy forwards: the sign-in limit per address and HSTS need them."""
+    proxies = int(os.environ.get("FIELDVISIT_PROXIES") or app.config.get("PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+
 def register_areas(app):
     """Each area of work is a package with its blueprint in `views.py`; areas whose records go
     through the sync engine declare their kinds in `kinds.py` (docs/architecture.md)."""
     from fieldvisit import records
     from fieldvisit.admin import views as admin
+    from fieldvisit.audit_log import views as audit_log
     from fieldvisit.alcohol import kinds as alcohol_kinds, views as alcohol
     from fieldvisit.auth import views as auth
     from fieldvisit.bodymap import kinds as bodymap_kinds, views as bodymap
     from fieldvisit.conflicts import views as conflicts
+    from fieldvisit.devices import views as devices
     from fieldvisit.escalations import views as escalations
     from fieldvisit.families import views as families
     from fieldvisit.offline import api as sync_api, views as offline
@@ -127,6 +142,8 @@ def register_areas(app):
         admin,            # practitioners and teams
         offline,          # the installable app: manifest, service worker, offline pages
         sync_api,         # the tablets' JSON API (docs/sync-protocol.md)
+        audit_log,        # who viewed or changed what, for team leads and admins (issue 14)
+        devices,          # the tablets that sync, and revoking a lost one (issue 14)
     ]
     for area in areas:
         app.register_blueprint(area.bp)
@@ -160,9 +177,12 @@ def register_error_pages(app):
 
     @app.errorhandler(405)
     def method_not_allowed(error):
+        # RFC 9110 15.5.6: a 405 says which methods the address takes.
+        allow = {"Allow": ", ".join(sorted(error.valid_methods or ()))}
         if request.path.startswith("/api/"):
-            return api_or_page(405, "")
-        return render_template("errors/404.html"), 405
+            body, code = api_or_page(405, "")
+            return body, code, allow
+        return render_template("errors/404.html"), 405, allow
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
@@ -184,6 +204,13 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# No page uses the camera, the microphone or the location (issue 14): a feature that needs one
+# sets its own Permissions-Policy on its route (camera=(self) where photos are taken).
+PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+                      "hid=(), midi=(), display-capture=(), screen-wake-lock=(), publickey-credentials-get=()")
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def register_headers(app):
     @app.after_request
     def security_headers(response):
@@ -191,7 +218,12 @@ def register_headers(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html":
-            # Pages about families must not sit in shared or disk caches.
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if not request.path.startswith("/static/"):
+            # Pages, JSON, figures and prints about families must not sit in shared or disk caches
+            # (the offline app's shell sets its own no-cache).
             response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure or app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response

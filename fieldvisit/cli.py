@@ -1,18 +1,27 @@
 """The `fieldvisit` command: serve the app, seed the demo local authority, upgrade the schema,
-import from the case system and the staff directory (`fieldvisit import families|practitioners FILE`)."""
+import from the case system and the staff directory (`fieldvisit import families|practitioners FILE`),
+verify the audit chain, back up and restore."""
 import argparse
 import os
 import sys
 
 
 def serve(args):
-    from werkzeug.serving import run_simple
+    from werkzeug.serving import WSGIRequestHandler, run_simple
 
     from fieldvisit import create_app
+
+    class RequestHandler(WSGIRequestHandler):
+        """No server or Python version in the Server header (issue 14): it only helps an attacker."""
+
+        def version_string(self):
+            return "Fieldvisit"
+
     app = create_app()
     print(f"Fieldvisit is running: open http://{args.host}:{args.port}/ (database {app.config['DATABASE']})",
           flush=True)
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False)
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False, use_debugger=False,
+               request_handler=RequestHandler)
 
 
 def demo(args):
@@ -113,6 +122,75 @@ def add_import_commands(commands):
     return kinds
 
 
+def database_path(args):
+    """The database a command works on: --database, or the app's (FIELDVISIT_DB / the instance folder)."""
+    if getattr(args, "database", None):
+        return args.database
+    from fieldvisit import create_app
+    return create_app().config["DATABASE"]
+
+
+def audit_verify(args):
+    """Exit 0 when the audit chain is intact; 1 naming the first bad entry."""
+    from fieldvisit import audit
+    from fieldvisit.db import connect
+    path = database_path(args)
+    db = connect(path)
+    try:
+        count, problem = audit.verify(db)
+        last_id, last_hash = audit.head(db)
+    finally:
+        db.close()
+    if problem:
+        entry_id, why = problem
+        print(f"The audit log of {path} has been tampered with: entry {entry_id} is the first bad entry: {why}. "
+              f"{count} entries before it are intact.", file=sys.stderr)
+        return 1
+    if args.expect_head and args.expect_head != f"{last_id}:{last_hash}":
+        print(f"The audit log of {path} ends at entry {last_id}:{last_hash}, not at {args.expect_head}: "
+              "entries were removed from its end, or it is an older copy.", file=sys.stderr)
+        return 1
+    print(f"The audit log of {path} is intact: {count} entries; the last is {last_id}:{last_hash}")
+    return 0
+
+
+def backup(args):
+    """Copy the live database (safe while it serves), checked; exit 1 saying why it failed."""
+    from fieldvisit.backups import BackupError, backup as make_backup
+    live = database_path(args)
+    try:
+        count, (head_id, head_hash) = make_backup(live, args.path, force=args.force)
+    except BackupError as error:
+        print(f"No backup was made: {error}", file=sys.stderr)
+        return 1
+    print(f"Backed up {live} to {args.path}: it passes SQLite's integrity check and its audit log is intact "
+          f"({count} entries; the last is {head_id}:{head_hash}).")
+    return 0
+
+
+def restore(args):
+    """Put a backup in place of the live database; refuses to replace one without --force."""
+    from fieldvisit.backups import BackupError, restore as restore_backup
+    live = args.database or os.environ.get("FIELDVISIT_DB") or _default_database()
+    try:
+        count, (head_id, head_hash), kept = restore_backup(args.path, live, force=args.force)
+    except BackupError as error:
+        print(f"Nothing was restored: {error}", file=sys.stderr)
+        return 1
+    if kept:
+        print(f"The database that was at {live} is kept at {kept}.")
+    print(f"Restored {args.path} to {live} ({count} audit entries; the last is {head_id}:{head_hash}). "
+          "Restart the app so every connection starts from the restored database.")
+    return 0
+
+
+def _default_database():
+    """The app's default database path, without opening (and so creating) it."""
+    from flask import Flask
+    instance = Flask("fieldvisit", instance_path=os.environ.get("FIELDVISIT_INSTANCE")).instance_path
+    return os.path.join(instance, "fieldvisit.db")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="fieldvisit", description="Home-visit records for safeguarding practitioners.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +208,25 @@ def main(argv=None):
     practitioners_parser.add_argument("file", help="the CSV file (UTF-8)")
     practitioners_parser.add_argument("--apply", action="store_true", help="write the changes (default: a dry run)")
     practitioners_parser.set_defaults(run=import_practitioners)
+    audit_parser = commands.add_parser("audit", help="check the audit log").add_subparsers(dest="audit_command",
+                                                                                         required=True)
+    verify_parser = audit_parser.add_parser("verify", help="check the audit log's hash chain; exit 1 naming the "
+                                                           "first bad entry")
+    verify_parser.add_argument("--database", help="the database file to check (default: the app's)")
+    verify_parser.add_argument("--expect-head", metavar="ID:HASH",
+                               help="the last entry written down earlier, to show none was cut off the end")
+    verify_parser.set_defaults(run=audit_verify)
+    backup_parser = commands.add_parser("backup", help="copy the database to PATH, safely while the app serves")
+    backup_parser.add_argument("path", help="the backup file to write")
+    backup_parser.add_argument("--database", help="the database to back up (default: the app's)")
+    backup_parser.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    backup_parser.set_defaults(run=backup)
+    restore_parser = commands.add_parser("restore", help="put the backup at PATH in place of the database")
+    restore_parser.add_argument("path", help="the backup file to restore")
+    restore_parser.add_argument("--database", help="the database to replace (default: the app's)")
+    restore_parser.add_argument("--force", action="store_true",
+                                help="replace a database that holds records (it is kept beside it)")
+    restore_parser.set_defaults(run=restore)
     args = parser.parse_args(argv)
     return args.run(args) or 0
 

@@ -4,6 +4,7 @@ import sqlite3
 import sqlite_utils
 from flask import current_app, g
 
+from fieldvisit import audit
 from fieldvisit.migrations import upgrade
 
 
@@ -16,7 +17,11 @@ def connect(path):
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30, check_same_thread=False)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    # Every commit is durable (issue 14): in WAL mode NORMAL may roll back the last commits after a
+    # power cut, and a commit here may be a visit someone was just told is "saved". FULL costs one
+    # fsync of the WAL per commit; the sync engine also insists on it for its acknowledgements.
+    conn.execute("PRAGMA synchronous = FULL")
+    audit.register_hash_function(conn)
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:" and db.journal_mode != "wal":
         db.enable_wal()

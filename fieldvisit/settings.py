@@ -75,6 +75,9 @@ DEFAULTS = {
         "Agree where the baby will sleep tonight: on their back, in their own clear, flat cot or Moses basket",
         "Tell the team lead and the child's health visitor, and check at the next visit"],
     "safe_sleep_deadline_hours": 24,
+    # Sessions (issue 14; NCSC and OWASP ASVS 3.3): signed out after this many minutes unused, and at most this many hours after signing in.
+    "session_idle_minutes": 30,
+    "session_absolute_hours": 10,
 }
 
 

@@ -35,6 +35,7 @@ const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-sr
 /** Practitioner id → their reader private key (non-extractable). Memory only, never stored. */
 const readers = new Map();
 
+hooks.appVersion = BUILD.version;
 hooks.switchPractitioner = async (practitioner) => {
   readers.clear();
   await removePagesOfOthers(practitioner.practitioner_id);

@@ -2,12 +2,12 @@
 audit log (principle 2). Anything a practitioner may not see is a 404, exactly like
 something that does not exist."""
 import re
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from fieldvisit.auth import sessions
 from fieldvisit.db import connect
 from tests.conftest import DEMO_PASSWORD
 from tests.test_visits import full_visit, visit_form
@@ -22,6 +22,11 @@ ROUTES = {
     ("/sign-in", "POST"): PUBLIC,
     ("/", "GET"): PUBLIC,  # sends a signed-out visitor to sign in, anyone else to their home page
     ("/sign-out", "POST"): SIGNED_IN,
+    ("/account/sessions", "GET"): SIGNED_IN,  # where I am signed in (issue 14)
+    ("/account/sessions/sign-out-everywhere", "POST"): SIGNED_IN,
+    ("/audit-log", "GET"): SIGNED_IN,  # who viewed this child: team leads and admins (issue 14)
+    ("/devices", "GET"): SIGNED_IN,  # registered devices: admins (issue 14)
+    ("/devices/<device_id>/revoke", "POST"): SIGNED_IN,
     ("/today", "GET"): SIGNED_IN,
     ("/families", "GET"): SIGNED_IN,
     ("/families/<int:family_id>", "GET"): SIGNED_IN,
@@ -161,12 +166,12 @@ class SessionAuth:
     def sign_in(self, username="demo-worker"):
         database = connect(self._app.config["DATABASE"])
         practitioner_id = database.execute("SELECT id FROM practitioners WHERE username = ?", [username]).fetchone()[0]
+        token = sessions.start(database, practitioner_id, "test client")
         database.close()
         with self._client.session_transaction() as session:
             session.clear()
             session.permanent = True
-            session["practitioner_id"] = practitioner_id
-            session["last_active"] = time.time()
+            session["sid"] = token
 
 
 @pytest.fixture
@@ -440,6 +445,8 @@ ID_SOURCES = {
     "team_id": None,  # another team than the practitioner's own
     "practitioner_id": None,  # admin pages only: see test_admin_pages_do_not_exist_for_anyone_else
     "key": None,  # a partnership setting's name, admin pages only
+    # A device belongs to no family: only admins may revoke one, and any one (tests/test_devices_views.py).
+    "device_id": "SELECT device_id, NULL FROM devices WHERE 0",
 }
 
 

@@ -17,6 +17,7 @@ from fieldvisit.today.queries import upcoming_visits
 from sync import Unavailable
 from tests.conftest import DEMO_PASSWORD
 from tests.sync_fakes import families_of, visit_item
+from tests.test_auth import set_last_active
 
 DEVICE = "5f0c3f4e-1d2a-4b3c-8d9e-0a1b2c3d4e5f"
 YESTERDAY = (date.today() - timedelta(days=1)).isoformat()
@@ -210,8 +211,7 @@ def test_signed_out_is_401_so_the_queue_pauses(client, db):
 def test_an_idle_session_is_401_and_sends_again_after_signing_in(app, client, auth, db):
     auth.sign_in("demo-worker")
     _, families = families_of(db, "demo-worker")
-    with client.session_transaction() as session:
-        session["last_active"] -= app.config["IDLE_TIMEOUT_MINUTES"] * 60 + 1
+    set_last_active(client, settings.DEFAULTS["session_idle_minutes"] * 60 + 1, db)
     item = a_visit(families)
     assert push(client, [item]).status_code == 401
     assert counts(db)["sync_receipts"] == 0

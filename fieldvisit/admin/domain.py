@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from fieldvisit import audit
 from fieldvisit.access import ROLES
+from fieldvisit.auth import sessions
 from fieldvisit.passwords import hash_password, password_problem
 
 # Professional registers and the shape of their numbers (the registers publish them).
@@ -184,6 +185,7 @@ def set_active(db, practitioner_id, active, by, route):
             db.execute("UPDATE teams SET lead_id = NULL WHERE lead_id = ?", [practitioner_id])
             db.execute("UPDATE password_resets SET expires_at = ? WHERE practitioner_id = ? AND used_at IS NULL"
                        " AND expires_at > ?", [now_utc().isoformat(), practitioner_id, now_utc().isoformat()])
+            sessions.end_all(db, practitioner_id, why="deactivated")
         audit.record(db, by, "write", "practitioner", practitioner_id, route)
 
 
@@ -212,9 +214,9 @@ def issue_reset_code(db, practitioner_id, by, route, now=None):
                                       "issued_by": by, "issued_at": now.isoformat(), "expires_at": expires.isoformat()})
         # A reset is asked for when a password is forgotten or may be known to someone else: the
         # practitioner's open sessions end (their records on a tablet wait for the next sign-in).
-        # To the microsecond: a session signed in earlier in the same second must end too.
         db.execute("UPDATE practitioners SET sessions_from = ? WHERE id = ?",
                    [datetime.now(timezone.utc).isoformat(), practitioner_id])
+        sessions.end_all(db, practitioner_id, why="password_reset")
         audit.record(db, by, "write", "password_reset", practitioner_id, route)
     return code, expires
 
@@ -240,6 +242,7 @@ def set_password_with_code(db, username, code, password, route, now=None):
             return {"code": "This code has just been used. Ask your admin for a new one"}
         db.execute("UPDATE practitioners SET password_hash = ?, sessions_from = ? WHERE id = ?",
                    [hash_password(password), datetime.now(timezone.utc).isoformat(), row[1]])
+        sessions.end_all(db, row[1], why="password_reset")
         audit.record(db, row[1], "write", "password", row[1], route)
     return {}
 

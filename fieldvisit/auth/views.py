@@ -1,4 +1,4 @@
-"""Signing in and out, the signed-in practitioner, and the idle timeout."""
+"""Signing in and out, the signed-in practitioner, and the session's limits (kept on the server)."""
 import functools
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -9,9 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from fieldvisit import audit
-from fieldvisit.auth.queries import failed_sign_ins, find_practitioner, sign_in_row
+from fieldvisit import audit, settings
+from fieldvisit.auth import sessions, throttle
+from fieldvisit.auth.queries import find_practitioner
 from fieldvisit.db import get_db
+from fieldvisit.filters import utc_local
 from fieldvisit.passwords import check_password
 
 bp = Blueprint("auth", __name__)
@@ -24,33 +26,32 @@ class SignInForm(FlaskForm):
         DataRequired("Enter your password"), Length(max=200, message="Password must be 200 characters or fewer")])
 
 
+SIGNED_OUT_MESSAGES = {
+    "idle": "You were signed out because you had not used Fieldvisit for a while.",
+    "absolute_limit": "You were signed out because you signed in more than {hours} hours ago. Sign in again.",
+    "signed_out_everywhere": "You were signed out on this device because someone signed out everywhere as you.",
+    "password_reset": "You were signed out because your password was reset. Sign in with your new password.",
+}
+
+
 @bp.before_app_request
 def load_signed_in_practitioner():
-    """Put the signed-in practitioner in `g`, signing them out after the idle timeout."""
+    """Put the signed-in practitioner in `g` if the cookie's session is still open on the server."""
     g.practitioner = None
-    practitioner_id = session.get("practitioner_id")
-    if practitioner_id is None:
+    token = session.get("sid")
+    if token is None:
         return
-    now = datetime.now(timezone.utc).timestamp()
-    idle_limit = current_app.config["IDLE_TIMEOUT_MINUTES"] * 60
-    if now - session.get("last_active", 0) > idle_limit:
+    db = get_db()
+    limits = settings.load(db)
+    practitioner_id, why = sessions.check(db, token, limits["session_idle_minutes"], limits["session_absolute_hours"])
+    if practitioner_id is not None:
+        g.practitioner = find_practitioner(db, practitioner_id)
+    if g.practitioner is None:
         session.clear()
-        g.signed_out_idle = True
+        g.signed_out_why = why
+        g.session_hours = limits["session_absolute_hours"]
         return
-    g.practitioner = find_practitioner(get_db(), practitioner_id)
-    if g.practitioner is None or session_ended(g.practitioner, session.get("signed_in_at", 0)):
-        g.practitioner = None
-        session.clear()
-        return
-    session["last_active"] = now
-
-
-def session_ended(practitioner, signed_in_at):
-    """A session signed in before the practitioner's sessions_from (a new password, a one-time code
-    issued) has ended: it was perhaps someone else's."""
-    if not practitioner["sessions_from"]:
-        return False
-    return signed_in_at < datetime.fromisoformat(practitioner["sessions_from"]).timestamp()
+    g.session_token = token
 
 
 def login_required(view):
@@ -60,8 +61,9 @@ def login_required(view):
         if g.practitioner is None:
             if request.path.startswith("/api/"):
                 return {"error": "signed_out", "message": "Sign in again to send your records."}, 401
-            if getattr(g, "signed_out_idle", False):
-                flash("You were signed out because you had not used Fieldvisit for a while.")
+            message = SIGNED_OUT_MESSAGES.get(getattr(g, "signed_out_why", None))
+            if message:
+                flash(message.format(hours=g.session_hours))
             # `next` is followed with a GET: only name a page that answers one (not /sign-out).
             if request.method in ("GET", "HEAD") or "GET" in (request.url_rule.methods or ()):
                 return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
@@ -83,14 +85,15 @@ def roles_required(*roles):
     return decorator
 
 
-def too_many_failures(db, username):
-    """Failed sign-ins for this username in the lockout window have reached the limit.
-
-    Counted per username, whether or not it exists, so the answer reveals nothing.
-    """
-    since = (datetime.now(timezone.utc) - timedelta(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"]))
-    failures = failed_sign_ins(db, username[:100].lower(), since.isoformat(timespec="seconds"))
-    return failures >= current_app.config["SIGN_IN_ATTEMPTS"]
+def failures_since_last_sign_in(db, practitioner_id, username):
+    """(count, last time) of failed sign-ins as this username since the practitioner last signed in
+    (in the last 30 days the first time). Call it before auditing the sign-in under way."""
+    previous = db.execute("SELECT max(id) FROM audit_log WHERE action = 'sign_in' AND practitioner_id = ?",
+                          [practitioner_id]).fetchone()[0]
+    since = (datetime.now(timezone.utc) - timedelta(days=30)).isoformat(timespec="seconds")
+    return db.execute(
+        "SELECT count(*), max(at) FROM audit_log WHERE entity = 'sign_in' AND entity_id = ? AND action = 'denied'"
+        " AND id > ? AND at >= ?", [username.lower()[:100], previous or 0, since]).fetchone()
 
 
 def safe_next(target):
@@ -109,38 +112,69 @@ def safe_next(target):
     return target
 
 
+THROTTLED = {
+    throttle.ACCOUNT: "Too many attempts to sign in as this user on this device. Wait {minutes} minutes and try "
+                      "again, or sign in on a tablet you have used before, or ask your team lead to check your account.",
+    throttle.ADDRESS: "Too many failed attempts to sign in from this network. Wait {minutes} minutes and try again.",
+}
+
+
+@bp.errorhandler(429)
+def sign_in_paused(error):
+    """A sign-in refused by a limit: said on the form, and counted as a failed attempt for the account."""
+    form = SignInForm(meta={"csrf": False})
+    username = throttle.username_typed()
+    audit.record(get_db(), None, "denied", "sign_in", username, request.path)
+    message = THROTTLED.get(error.description, THROTTLED[throttle.ADDRESS])
+    form.username.errors = [message.format(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"])]
+    form.password.data = None
+    return render_template("auth/sign_in.html", form=form), 429
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
+@throttle.throttled
 def sign_in():
     form = SignInForm()
     if form.validate_on_submit():
         db = get_db()
         username = form.username.data.strip()
-        if too_many_failures(db, username):
-            form.username.errors.append(
-                f"Too many attempts to sign in as this user. Wait {current_app.config['SIGN_IN_LOCKOUT_MINUTES']} "
-                "minutes and try again, or ask your team lead to check your account.")
-            form.password.data = None
-            return render_template("auth/sign_in.html", form=form), 429
-        row = sign_in_row(db, username)
+        row = db.execute(
+            "SELECT id, password_hash, active FROM practitioners WHERE username = ?",
+            [username]).fetchone()
         # An unknown username costs the same hashing work, so timing does not reveal it.
         password_ok = check_password(row[1] if row else None, form.password.data)
         if row and row[2] and password_ok:
+            if session.get("sid"):
+                sessions.end(db, session["sid"], "replaced")
             session.clear()
             session.permanent = True
-            session["practitioner_id"] = row[0]
-            session["last_active"] = session["signed_in_at"] = datetime.now(timezone.utc).timestamp()
+            session["sid"] = sessions.start(db, row[0], request.user_agent.string)
+            tell_about_failures(db, row[0], username)
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
-            return redirect(safe_next(request.args.get("next")) or url_for("today.today"))
+            response = redirect(safe_next(request.args.get("next")) or url_for("today.today"))
+            return throttle.remember_device(response, username.lower()[:100])
         audit.record(db, None, "denied", "sign_in", username[:100].lower(), request.path)
         form.username.errors.append("The username or password is not right. Check them and try again.")
     form.password.data = None  # a password typed is never sent back in the page
     return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" or not form.errors else 400
 
 
+def tell_about_failures(db, practitioner_id, username):
+    """The account holder hears of failed attempts to sign in as them (OWASP ASVS 2.2.3)."""
+    count, last = failures_since_last_sign_in(db, practitioner_id, username)
+    if count:
+        attempts = "1 failed attempt" if count == 1 else f"{count} failed attempts"
+        flash(f"There {'was' if count == 1 else 'were'} {attempts} to sign in as you since you last signed in, "
+              f"the last on {utc_local(last)}. "
+              "If this was not you, tell your team lead.")
+
+
 @bp.post("/sign-out")
 @login_required
 def sign_out():
-    audit.record(get_db(), g.practitioner["id"], "sign_out", "practitioner", g.practitioner["id"], request.path)
+    db = get_db()
+    sessions.end(db, g.session_token, "signed_out")
+    audit.record(db, g.practitioner["id"], "sign_out", "practitioner", g.practitioner["id"], request.path)
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("auth.sign_in", signed_out=1))
@@ -175,3 +209,24 @@ def set_password():
             return redirect(url_for("auth.sign_in"))
     form.password.data = form.confirm.data = None  # a password typed is never sent back in the page
     return render_template("auth/set_password.html", form=form, errors=errors), 400 if errors else 200
+
+
+@bp.get("/account/sessions")
+@login_required
+def my_sessions():
+    """Where I am signed in, with a button to sign out everywhere (a lost tablet, a shared computer)."""
+    rows = sessions.open_sessions(get_db(), g.practitioner["id"])
+    current = sessions.key_of(g.session_token)
+    return render_template("auth/sessions.html", sessions=rows, current=current)
+
+
+@bp.post("/account/sessions/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    db = get_db()
+    ended = sessions.end_all(db, g.practitioner["id"])
+    audit.record(db, g.practitioner["id"], "sign_out", "practitioner", g.practitioner["id"], request.path)
+    session.clear()
+    flash(f"You have signed out everywhere ({ended} {'session' if ended == 1 else 'sessions'} ended)."
+          " Any device still showing Fieldvisit must sign in again.")
+    return redirect(url_for("auth.sign_in", signed_out=1))

@@ -20,6 +20,7 @@ from fieldvisit.offline import sealed
 from fieldvisit.offline.domain import issue_device_secret
 from fieldvisit.today.queries import upcoming_visits
 from fieldvisit.visits import domain as visit_records
+from fieldvisit.devices import domain as devices
 from sync import BatchTooLarge, Unavailable, UnsupportedSchemaVersion, is_uuid
 
 bp = Blueprint("sync_api", __name__, url_prefix="/api")
@@ -96,6 +97,23 @@ def device_id_of(body):
     return device_id
 
 
+REVOKED_MESSAGE = ("This device has been revoked by an administrator. What it keeps readable is wiped; records "
+                   "waiting on it are not accepted from it. Sign in on another device, and tell your team lead.")
+
+
+def contact_from(device_id):
+    """Register this contact from the device; a revoked device gets `device_revoked` (the client
+    wipes its kept pages and keys, and keeps its queued items, which are not accepted)."""
+    db = get_db()
+    try:
+        return devices.register_contact(db, device_id, g.practitioner["id"],
+                                        request.headers.get("X-Fieldvisit-App-Version", ""),
+                                        request.user_agent.string)
+    except devices.DeviceRevoked:
+        audit.record(db, g.practitioner["id"], "denied", "device", device_id, request.path)
+        raise ApiError(403, "device_revoked", REVOKED_MESSAGE)
+
+
 @bp.post("/sync/push")
 @login_required
 def push():
@@ -112,6 +130,7 @@ def push():
     items = body.get("items")
     if not isinstance(items, list):
         raise ApiError(400, "malformed", "items must be a list of records.")
+    contact_from(device_id)
     context = {"author_id": g.practitioner["id"], "author": g.practitioner,
                "device_id": device_id, "route": request.path}
     try:
@@ -171,6 +190,11 @@ def today_pack(db, practitioner, on):
 @bp.get("/sync/pack")
 @login_required
 def pack():
+    device_id = request.headers.get("X-Fieldvisit-Device")
+    if device_id is not None:
+        if not is_uuid(device_id):
+            raise ApiError(400, "malformed", "X-Fieldvisit-Device must be this device's id, a UUID in lower case.")
+        contact_from(device_id)
     family_ids, pages = today_pack(get_db(), g.practitioner, date.today())
     practitioner = g.practitioner
     return {"server_time": records.engine.clock(),
@@ -195,12 +219,14 @@ def device_secret():
         raise ApiError(400, "malformed", "The body must be a JSON object with device_id.")
     device_id = device_id_of(body)
     db = get_db()
+    registered = contact_from(device_id)  # the secret goes only to a registered device that is not revoked
     now = records.engine.clock()
     practitioner_id = g.practitioner["id"]
     with db.atomic():
         secret, created = issue_device_secret(db, practitioner_id, device_id, now)
-        if created:
+        if created or registered:
             audit.record(db, practitioner_id, "write", "device", device_id, request.path)
+        audit.record(db, practitioner_id, "read", "device_secret", device_id, request.path)
     return {"device_secret": base64.b64encode(secret).decode("ascii")}
 
 
@@ -250,7 +276,9 @@ OPENAPI = {
                     "400": _error("The body is not a push (`malformed`), or its schema_version is not accepted "
                                   "(`unsupported_schema_version`). Nothing was applied."),
                     "401": _error("Signed out (`signed_out`): sign in again, then send."),
-                    "403": _error("The request came from another site's page (`wrong_origin`)."),
+                    "403": _error("The request came from another site's page (`wrong_origin`), or this device "
+                                  "was revoked (`device_revoked`): wipe what is kept readable, keep the queue, "
+                                  "send nothing more from this device."),
                     "413": _error("More than 100 items or more than 2 MB (`too_large`). Nothing was applied."),
                     "415": _error("The body is not application/json (`unsupported_media_type`)."),
                     "503": _error("The central record is busy (`unavailable`); retry after Retry-After seconds. "
@@ -265,11 +293,15 @@ OPENAPI = {
                 "description": "The families with this practitioner's scheduled visits from today to the "
                                "partnership's today_days_ahead setting (only those families), with their family, "
                                "child, visit-record and record-form pages. Fetched at sign-in and at every sync.",
+                "parameters": [{"name": "X-Fieldvisit-Device", "in": "header", "required": False,
+                                "description": "This device's id: the contact is registered, and a revoked device "
+                                               "is answered `device_revoked`.", "schema": UUID}],
                 "responses": {
                     "200": {"description": "The pack.", "content": {"application/json": {
                         "schema": {"$ref": "#/components/schemas/Pack"}}}},
+                    "400": _error("X-Fieldvisit-Device is not a device id (`malformed`)."),
                     "401": _error("Signed out (`signed_out`)."),
-                    "403": _error("Another site's page (`wrong_origin`)."),
+                    "403": _error("Another site's page (`wrong_origin`), or a revoked device (`device_revoked`)."),
                 },
             },
         },
@@ -296,7 +328,8 @@ OPENAPI = {
                         "schema": {"$ref": "#/components/schemas/DeviceSecret"}}}},
                     "400": _error("No device_id (`malformed`)."),
                     "401": _error("Signed out (`signed_out`)."),
-                    "403": _error("Another site's page (`wrong_origin`)."),
+                    "403": _error("Another site's page (`wrong_origin`), or a revoked device (`device_revoked`): "
+                                  "no secret is given to it."),
                     "413": _error("Body over 2 MB (`too_large`)."),
                     "415": _error("The body is not application/json (`unsupported_media_type`)."),
                 },

@@ -55,9 +55,41 @@ class RequiredWhen:
             raise StopValidation(self.message(form) if callable(self.message) else self.message)
 
 
+# Characters that cannot be part of what a practitioner wrote (issue 14): C0 controls but tab and the
+# newlines of a note, DEL, C1 controls, invisible characters that hide words, and the bidirectional
+# overrides and isolates that reorder what is shown (Trojan Source, CVE-2021-42574). Right-to-left
+# text itself (Urdu, Arabic) needs none of them, and the joiners U+200C/U+200D that some scripts need stay.
+REFUSED_CHARACTERS = {
+    **{code: "a control character" for code in range(0x00, 0x20) if chr(code) not in "\t\n\r"},
+    0x7F: "a control character", **{code: "a control character" for code in range(0x80, 0xA0)},
+    0x200B: "an invisible zero-width space", 0x2060: "an invisible word joiner",
+    0xFEFF: "an invisible zero-width no-break space",
+    **{code: "a hidden right-to-left or left-to-right override" for code in range(0x202A, 0x202F)},
+    **{code: "a hidden right-to-left or left-to-right isolate" for code in range(0x2066, 0x206A)},
+}
+
+
+def refused_character(text):
+    """(position, code point, what it is) of the first character that cannot be stored, or None."""
+    for position, char in enumerate(text):
+        if ord(char) in REFUSED_CHARACTERS:
+            return position, ord(char), REFUSED_CHARACTERS[ord(char)]
+    return None
+
+
 def clean_text(value):
-    """Absent text is empty text; surrounding whitespace is not part of what was written."""
-    return (value or "").strip()
+    """Absent text is empty text; surrounding whitespace is not part of what was written.
+
+    Text holding a character that could hide or disguise words is refused with a message (a
+    filter's ValueError becomes the field's error), never stored raw nor silently changed.
+    """
+    text = (value or "").strip() if isinstance(value, str) or value is None else value
+    found = isinstance(text, str) and refused_character(text)
+    if found:
+        position, code, what = found
+        raise ValueError(f"This text contains {what} (U+{code:04X}, after \u201c{text[max(0, position - 20):position]}"
+                         "\u201d) that cannot be stored. Delete it, or type the text again rather than pasting it.")
+    return text
 
 
 def text(label, required=None):

@@ -64,7 +64,15 @@ export async function fetchDeviceSecret(practitionerId) {
     method: "POST", credentials: "same-origin", cache: "no-store",
     headers: { "Content-Type": "application/json" }, body: JSON.stringify({ device_id: deviceId }),
   });
-  if (!response.ok) return { ok: false, status: response.status };
+  if (!response.ok) {
+    let error = null;
+    try {
+      error = (await response.json()).error || null;
+    } catch {
+      // not JSON: the status says enough
+    }
+    return { ok: false, status: response.status, error };
+  }
   const body = await response.json();
   const secret = fromBase64(body.device_secret);
   const box = await encryptWith(deviceKey, secret, `device-secret:${practitionerId}`);
@@ -154,6 +162,14 @@ export async function unlockWithPin(practitionerId, pin) {
     if (record.attempts_left <= 0) return { ok: false, lockedOut: true };
     return { ok: false, attemptsLeft: record.attempts_left };
   }
+}
+
+/** A revoked device: forget the wrapped device secret, so the PIN alone can never unwrap anything here. */
+export async function forgetDeviceSecret(practitionerId) {
+  await updateKeyRecord(practitionerId, (current) => {
+    delete current.secret;
+    delete current.secret_at;
+  });
 }
 
 /** After a lockout or a reset: forget the wrapped reader key (the readable copies die with it). */

@@ -17,6 +17,8 @@ const PROBLEMS = {
   error: "Something went wrong on this tablet; it is tried again shortly.",
   no_user: "No one is signed in on this tablet.",
   switched: "Someone else has signed in on this tablet.",
+  device_revoked: "This tablet has been revoked by an administrator: what it kept readable is wiped, and records "
+    + "waiting on it are not accepted from it. Use another device and tell your team lead.",
 };
 
 const ITEM_PROBLEMS = {
@@ -25,6 +27,7 @@ const ITEM_PROBLEMS = {
   server_error: "the central record did not answer; trying again",
   busy: "the central record was busy; trying again",
   no_receipt: "sent, waiting for the central record's receipt",
+  device_revoked: "not accepted: this tablet has been revoked",
 };
 
 export function plural(count, one, many = `${one}s`) {

@@ -9,9 +9,12 @@
 // service worker (Background Sync); a Web Lock makes sure only one runs at a time.
 
 import { sealJson } from "/static/js/crypto.js";
-import { device, fetchDeviceSecret, keyRecord, readerPublicKey, sealingKey } from "/static/js/keystore.js";
 import {
-  SCHEMA_VERSION, applyReceipts, currentPractitioner, itemsOf, noteAttempt, packOf, pagesOf, removePages,
+  device, fetchDeviceSecret, forgetDeviceSecret, forgetReaderKey, keyRecord, readerPublicKey, sealingKey,
+} from "/static/js/keystore.js";
+import {
+  SCHEMA_VERSION, applyReceipts, currentPractitioner, forgetReadableCopies, itemsOf, noteAttempt, packOf, pagesOf,
+  removePages,
   setPack, storePage, syncState, updateSyncState,
 } from "/static/js/outbox.js";
 
@@ -29,10 +32,13 @@ const PAGES_AT_ONCE = 3;
 const PAGE_FRESH_MS = { force: 5 * 60 * 1000, auto: 2 * 60 * 60 * 1000 };
 const RETRY_LATER = new Set([408, 429]);
 
-/** Set by the page or the service worker: what to do when another practitioner is signed in. */
-export const hooks = { switchPractitioner: async () => {} };
+/**
+ * Set by the page or the service worker: what to do when another practitioner is signed in, and
+ * the app's version (the service worker's build) sent with each contact so the admin sees it.
+ */
+export const hooks = { switchPractitioner: async () => {}, appVersion: "page" };
 
-/** Ends a sync early; `state` says why (offline, signed_out, server_error, switched). */
+/** Ends a sync early; `state` says why (offline, signed_out, server_error, switched, device_revoked). */
 class Stop extends Error {
   constructor(state, detail = "") {
     super(`${state} ${detail}`.trim());
@@ -103,6 +109,30 @@ async function ensureDeviceSecret(practitionerId, force) {
     throw new Stop("offline");
   }
   if (answer.status === 401) throw new Stop("signed_out");
+  if (answer.status === 403 && answer.error === "device_revoked") await wipeRevokedDevice(practitionerId, []);
+}
+
+/**
+ * An administrator revoked this device (lost or stolen): wipe what it keeps readable (kept pages,
+ * readable copies, the reader key and the device secret) and stop. The sealed queued items stay in
+ * the outbox, unreadable here and not accepted from this device (docs/security.md).
+ */
+async function wipeRevokedDevice(practitionerId, ids) {
+  await forgetReadableCopies(practitionerId);
+  await forgetReaderKey(practitionerId);
+  await forgetDeviceSecret(practitionerId);
+  if (ids.length) await noteAttempt(ids, "device_revoked");
+  throw new Stop("device_revoked");
+}
+
+async function stopIfRevoked(practitionerId, response, ids) {
+  let body = {};
+  try {
+    body = await response.clone().json();
+  } catch {
+    return;
+  }
+  if (body.error === "device_revoked") await wipeRevokedDevice(practitionerId, ids);
 }
 
 function wireItem(entry) {
@@ -143,7 +173,8 @@ async function sendBatch(practitionerId, deviceId, batch, outcome) {
   try {
     response = await fetch("/api/sync/push", {
       method: "POST", credentials: "same-origin", cache: "no-store",
-      headers: { "Content-Type": "application/json", Accept: "application/json" }, body,
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+        "X-Fieldvisit-App-Version": hooks.appVersion }, body,
     });
     if (response.ok) answer = await response.json();
   } catch {
@@ -156,6 +187,7 @@ async function sendBatch(practitionerId, deviceId, batch, outcome) {
     await noteAttempt(ids, "signed_out");
     throw new Stop("signed_out");
   }
+  if (response.status === 403) await stopIfRevoked(practitionerId, response, ids);
   if ((response.status === 413 || response.status === 400) && batch.length > 1) {
     // Send it in halves, so one bad or huge item never holds back the rest.
     const half = Math.ceil(batch.length / 2);
@@ -213,12 +245,15 @@ async function takeReceipts(practitionerId, batch, answer, outcome) {
 async function refreshPack(practitionerId, outcome, mode) {
   let response;
   try {
+    const { device_id: deviceId } = await device();
     response = await fetch("/api/sync/pack", { credentials: "same-origin", cache: "no-store",
-      headers: { Accept: "application/json" } });
+      headers: { Accept: "application/json", "X-Fieldvisit-Device": deviceId,
+        "X-Fieldvisit-App-Version": hooks.appVersion } });
   } catch {
     throw new Stop("offline");
   }
   if (response.status === 401) throw new Stop("signed_out");
+  if (response.status === 403) await stopIfRevoked(practitionerId, response, []);
   if (!response.ok) throw new Stop("server_error", String(response.status));
   const pack = await response.json();
   if (pack.practitioner && pack.practitioner.id !== practitionerId) {
