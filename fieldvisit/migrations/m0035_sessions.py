@@ -16,7 +16,7 @@ STATEMENTS = [
         last_seen_at TEXT NOT NULL,
         ended_at TEXT,
         ended_why TEXT CHECK (ended_why IN ('signed_out', 'signed_out_everywhere', 'idle', 'absolute_limit',
-                                            'deactivated', 'replaced'))
+                                            'deactivated', 'replaced', 'password_reset'))
     )""",
     "CREATE INDEX sessions_practitioner ON sessions(practitioner_id, ended_at)",
     """CREATE TRIGGER sessions_end_on_deactivation AFTER UPDATE OF active ON practitioners
