@@ -83,6 +83,8 @@ def create_app(test_config=None):
     register_areas(app)
     register_error_pages(app)
     register_headers(app)
+    from fieldvisit import serving
+    serving.init_app(app)  # compression, versioned static URLs (issue 13)
     return app
 
 

@@ -17,6 +17,11 @@ def connect(path):
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA synchronous = NORMAL")
+    # Read speed at county scale (issue 13): a 32 MB page cache per connection, sorts and
+    # temporary indexes in memory, and reads through a memory map instead of read() calls.
+    conn.execute("PRAGMA cache_size = -32000")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA mmap_size = 268435456")
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:" and db.journal_mode != "wal":
         db.enable_wal()
@@ -41,5 +46,7 @@ def init_app(app):
     db = connect(app.config["DATABASE"])
     try:
         upgrade(db)
+        # Refresh the planner's statistics where they are stale (cheap when they are not).
+        db.execute("PRAGMA optimize")
     finally:
         db.close()
