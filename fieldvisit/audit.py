@@ -18,6 +18,12 @@ def record(db, practitioner_id, action, entity, entity_id, route):
 def record_many(db, practitioner_id, action, entity, entity_ids, route):
     """One audit line per record, in one statement (a page listing many children)."""
     at = now_utc()
+    # One transaction for all the lines: outside one, each line would be its own commit (issue 13).
+    with db.atomic():
+        _insert_many(db, at, practitioner_id, action, entity, entity_ids, route)
+
+
+def _insert_many(db, at, practitioner_id, action, entity, entity_ids, route):
     db.conn.executemany(
         "INSERT INTO audit_log (at, practitioner_id, action, entity, entity_id, route)"
         " VALUES (?, ?, ?, ?, ?, ?)",

@@ -15,7 +15,9 @@ def serve(args):
     import waitress
 
     from fieldvisit import create_app
+    from fieldvisit.db import keep_open
     app = create_app()
+    keep_open(app)
     print(f"Fieldvisit is running: open http://{args.host}:{args.port}/ (database {app.config['DATABASE']},"
           f" {args.threads} threads)", flush=True)
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="Fieldvisit",

@@ -246,13 +246,16 @@ class Builder:
             "actions": "Continue visits as planned.", "next_visit_due": None,
             "recorded_at": recorded.isoformat(timespec="minutes"), "received_at": received})
         self.receipt(rows, visit_id, "visit", author, recorded.isoformat(timespec="minutes"), received, "visit")
-        if outcome != "completed":
-            return
-        for child in present:
+        went_ahead = outcome == "completed"
+        for child in present:  # a visit that did not go ahead lists the children, none seen
             rows["visit_children"].append({
-                "visit_id": visit_id, "child_id": child["id"], "seen": 1, "seen_alone": int(rng.random() < 0.5),
-                "bedroom_seen": int(rng.random() < 0.4), "found_alone": int(child is found),
-                "presentation": "Clean and appropriately dressed.", "words": "", "demeanour": "Settled."})
+                "visit_id": visit_id, "child_id": child["id"], "seen": int(went_ahead),
+                "seen_alone": int(went_ahead and rng.random() < 0.5),
+                "bedroom_seen": int(went_ahead and rng.random() < 0.4), "found_alone": int(child is found),
+                "presentation": "Clean and appropriately dressed." if went_ahead else "", "words": "",
+                "demeanour": "Settled." if went_ahead else ""})
+        if not went_ahead:
+            return
         rows["visit_home_conditions"].extend(
             {"visit_id": visit_id, "heading": heading, "rating": rng.choice(["good", "adequate", "adequate", "poor"]),
              "note": ""} for heading in HOME_CONDITION_HEADINGS)

@@ -46,7 +46,13 @@ def init_app(app):
     db = connect(app.config["DATABASE"])
     try:
         upgrade(db)
-        # Refresh the planner's statistics where they are stale (cheap when they are not).
-        db.execute("PRAGMA optimize")
     finally:
         db.close()
+
+
+def keep_open(app):
+    """Hold one idle connection for the life of the server process, so that a request's connection
+    is never the last one closed: closing the last connection checkpoints the whole WAL into the
+    database and takes its write lock, which cost a third of a page's time at county scale (issue 13).
+    Checkpoints still happen, as SQLite makes them after commits (wal_autocheckpoint)."""
+    app.extensions["fieldvisit_keeper"] = connect(app.config["DATABASE"])

@@ -212,6 +212,9 @@ def test_serve_serves_the_app_on_the_host_and_port_given(env, monkeypatch, capsy
     assert served["app"].config["DATABASE"] == str(env / "demo.db")
     assert served["app"].debug is False
     assert served["options"]["threads"] == cli.SERVE_THREADS == 8
+    # An idle connection is held so that no request's connection is the last one closed (issue 13).
+    assert "fieldvisit_keeper" in served["app"].extensions
+    served["app"].extensions["fieldvisit_keeper"].close()
     assert "http://0.0.0.0:8123/" in capsys.readouterr().out
 
 

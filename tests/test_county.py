@@ -73,6 +73,7 @@ def test_a_one_team_county_is_consistent(env, capsys):
         assert count(db, "SELECT count(*) FROM appointment_events") > 0
         assert count(db, "SELECT count(*) FROM alcohol_audits a JOIN visit_records v ON v.id = a.visit_id"
                          " AND v.family_id = a.family_id") == count(db, "SELECT count(*) FROM alcohol_audits")
+        assert count(db, "SELECT count(*) FROM child_visit_history") == count(db, "SELECT count(*) FROM visit_children")
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     finally:
         db.close()
