@@ -6,6 +6,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -19,6 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 MARKER = ".fieldvisit-benchmark-scratch"
+# A benchmark stopped with SIGTERM (e.g. by `timeout`) still stops its servers and removes its scratch folder.
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 PASSWORD = "benchmark-password"
 
 
