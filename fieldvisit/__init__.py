@@ -88,6 +88,8 @@ def create_app(test_config=None):
     register_error_pages(app)
     register_headers(app)
     trust_proxies(app)
+    from fieldvisit import serving
+    serving.init_app(app)  # compression, versioned static URLs (issue 13)
     return app
 
 

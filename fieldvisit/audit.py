@@ -58,8 +58,10 @@ def record(db, practitioner_id, action, entity, entity_id, route):
 def record_many(db, practitioner_id, action, entity, entity_ids, route):
     """One audit line per record (a page listing many children), each chained to the one before."""
     at = now_utc()
-    db.conn.executemany(INSERT, [_params(practitioner_id, action, entity, entity_id, route, at)
-                                 for entity_id in entity_ids])
+    # One transaction for all the lines: outside one, each line would be its own commit (issue 13).
+    with db.atomic():
+        db.conn.executemany(INSERT, [_params(practitioner_id, action, entity, entity_id, route, at)
+                                     for entity_id in entity_ids])
 
 
 def verify(db):

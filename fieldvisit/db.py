@@ -22,6 +22,11 @@ def connect(path):
     # fsync of the WAL per commit; the sync engine also insists on it for its acknowledgements.
     conn.execute("PRAGMA synchronous = FULL")
     audit.register_hash_function(conn)
+    # Read speed at county scale (issue 13): a 32 MB page cache per connection, sorts and
+    # temporary indexes in memory, and reads through a memory map instead of read() calls.
+    conn.execute("PRAGMA cache_size = -32000")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA mmap_size = 268435456")
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:" and db.journal_mode != "wal":
         db.enable_wal()
@@ -48,3 +53,11 @@ def init_app(app):
         upgrade(db)
     finally:
         db.close()
+
+
+def keep_open(app):
+    """Hold one idle connection for the life of the server process, so that a request's connection
+    is never the last one closed: closing the last connection checkpoints the whole WAL into the
+    database and takes its write lock, which cost a third of a page's time at county scale (issue 13).
+    Checkpoints still happen, as SQLite makes them after commits (wal_autocheckpoint)."""
+    app.extensions["fieldvisit_keeper"] = connect(app.config["DATABASE"])

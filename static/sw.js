@@ -69,13 +69,21 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || request.method !== "GET") return;
   if (request.mode === "navigate") {
     event.respondWith(navigate(event, url));
-  } else if (!url.search && BUILD.shell.includes(url.pathname)) {
-    event.respondWith(fromShell(request));
+  } else if (shellPath(url)) {
+    event.respondWith(fromShell(request, url));
   }
 });
 
-async function fromShell(request) {
-  const cached = await caches.match(request, { cacheName: SHELL_CACHE });
+// A shell file by its plain URL, or by the versioned URL the pages link (?v=<content hash>,
+// fieldvisit/serving.py): both are answered from the copy cached under the plain URL.
+const VERSIONED = /^\?v=[0-9a-f]{6,64}$/;
+
+function shellPath(url) {
+  return (!url.search || VERSIONED.test(url.search)) && BUILD.shell.includes(url.pathname);
+}
+
+async function fromShell(request, url) {
+  const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
   return cached || fetch(request);
 }
 

@@ -62,6 +62,7 @@ ROUTES = {
     ("/children/<int:child_id>/body-map-history/figure", "GET"): SIGNED_IN,
     ("/children/<int:child_id>/body-map/new", "GET"): SIGNED_IN,  # for a visit saved on a tablet
     ("/children/<int:child_id>/body-map/new", "POST"): SIGNED_IN,
+    ("/bodymap/figures.svg", "GET"): PUBLIC,  # the figures' drawings, no one's data (issue 13)
     # Visiting rules, was not brought, alcohol (issue 4)
     ("/children/<int:child_id>/visiting-rules", "GET"): SIGNED_IN,
     ("/children/<int:child_id>/visiting-rules", "POST"): SIGNED_IN,

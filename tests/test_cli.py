@@ -201,21 +201,27 @@ def test_serve_help_shows_host_and_port(capsys):
 def test_serve_serves_the_app_on_the_host_and_port_given(env, monkeypatch, capsys):
     served = {}
 
-    def fake_run_simple(host, port, app, **options):
+    def fake_serve(app, host, port, **options):
         served.update(host=host, port=port, app=app, options=options)
 
-    monkeypatch.setattr("werkzeug.serving.run_simple", fake_run_simple)
+    # The production server (waitress), never Werkzeug's development server with its debugger.
+    monkeypatch.setattr("waitress.serve", fake_serve)
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda *a, **k: pytest.fail("development server used"))
     assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8123"]) == 0
     assert (served["host"], served["port"]) == ("0.0.0.0", 8123)
     assert served["app"].config["DATABASE"] == str(env / "demo.db")
-    assert served["options"]["use_debugger"] is False and served["options"]["use_reloader"] is False
+    assert served["app"].debug is False
+    assert served["options"]["threads"] == cli.SERVE_THREADS == 8
+    # An idle connection is held so that no request's connection is the last one closed (issue 13).
+    assert "fieldvisit_keeper" in served["app"].extensions
+    served["app"].extensions["fieldvisit_keeper"].close()
     assert "http://0.0.0.0:8123/" in capsys.readouterr().out
 
 
 def test_serve_defaults_to_localhost_port_5000(env, monkeypatch, capsys):
     served = {}
-    monkeypatch.setattr("werkzeug.serving.run_simple",
-                        lambda host, port, app, **options: served.update(host=host, port=port))
+    monkeypatch.setattr("waitress.serve",
+                        lambda app, host, port, **options: served.update(host=host, port=port))
     cli.main(["serve"])
     assert served == {"host": "127.0.0.1", "port": 5000}
 

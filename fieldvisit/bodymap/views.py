@@ -1,5 +1,6 @@
 """Body-map pages: record marks on a figure for a child seen on a visit, complete (lock) the
 body map, amend a mark, print it, and see a child's earlier marks on the figure."""
+import hashlib
 import uuid
 from datetime import date, datetime
 
@@ -7,6 +8,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from werkzeug.datastructures import MultiDict
 
 from fieldvisit import access, audit, records, settings
+from fieldvisit.offline import views as offline_views
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.bodymap import domain, figures, rules
 from fieldvisit.bodymap.forms import (CompletionForm, HistoryFilterForm, MarkAmendmentForm, MarkForm,
@@ -474,3 +476,43 @@ def view_name(key):
 @bp.app_template_filter("mark_detail")
 def mark_detail(field):
     return domain.DETAILS.get(field, field)
+
+
+# --- the figures as one cached file (issue 13) -----------------------------------------------------
+# The page for recording marks is kept in today's pack for every child; the drawing of every view of
+# every figure is served once here instead (about 75 KB a page before), cached for a year under a URL
+# with its content's hash, kept by the service worker with the app shell, and drawn into the page by
+# static/js/bodymap.js. It holds no one's data: the same for every practitioner.
+YEAR = 365 * 24 * 60 * 60
+_figures_file = {}
+
+
+def figures_file():
+    """(svg text, version) of the drawings of every view of every figure, rendered once per process."""
+    if "svg" not in _figures_file:
+        body = render_template("bodymap/figures.svg",
+                               views=[view for figure in figures.FIGURES for view in figures.views(figure)])
+        _figures_file["svg"] = (body, hashlib.sha256(body.encode()).hexdigest()[:12])
+    return _figures_file["svg"]
+
+
+@bp.app_template_global()
+def figure_src(view):
+    """The address of one view's drawing: the figures file (versioned) and the view's id in it."""
+    return url_for("bodymap.figures_svg", v=figures_file()[1]) + f"#bm-{view.figure}-{view.key}"
+
+
+def figures_shell_file():
+    return [(url_for("bodymap.figures_svg"), figures_file()[0])]
+
+
+@bp.get("/bodymap/figures.svg")
+def figures_svg():
+    body, version = figures_file()
+    response = current_app.response_class(body, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = (f"public, max-age={YEAR}, immutable" if request.args.get("v") == version
+                                         else "no-cache")
+    return response
+
+
+offline_views.shell_files_from(figures_shell_file)

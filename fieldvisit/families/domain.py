@@ -50,20 +50,24 @@ def independently_mobile(child):
     return bool(child["independently_mobile"])
 
 
+# A child's latest visits come from child_visit_history (migration m0030), newest first by its
+# primary key (child_id, happened_at): each lookup reads a few index entries of that child, so the
+# pages take as long whether the child has had ten visits or a thousand (issue 13).
+LATEST_WHEN = ("SELECT h.happened_at FROM child_visit_history h WHERE h.child_id = c.id AND h.completed = 1"
+               " AND h.{flag} = 1 ORDER BY h.happened_at DESC LIMIT 1")
+
+
 def last_seen(db, child_ids):
-    """{child_id: {last_seen, last_seen_alone, bedroom_last_seen}} in one grouped query."""
+    """{child_id: {last_seen, last_seen_alone, bedroom_last_seen}} in one query."""
     ids = list(child_ids)
     if not ids:
         return {}
     placeholders = ", ".join("?" for _ in ids)
     rows = db.query(
-        "SELECT vc.child_id,"
-        " max(CASE WHEN vc.seen = 1 THEN v.happened_at END) AS last_seen,"
-        " max(CASE WHEN vc.seen_alone = 1 THEN v.happened_at END) AS last_seen_alone,"
-        " max(CASE WHEN vc.bedroom_seen = 1 THEN v.happened_at END) AS bedroom_last_seen"
-        " FROM visit_children vc JOIN visit_records v ON v.id = vc.visit_id"
-        f" WHERE vc.child_id IN ({placeholders}) AND v.outcome = 'completed'"
-        " GROUP BY vc.child_id", ids)
+        f"SELECT c.id AS child_id, ({LATEST_WHEN.format(flag='seen')}) AS last_seen,"
+        f" ({LATEST_WHEN.format(flag='seen_alone')}) AS last_seen_alone,"
+        f" ({LATEST_WHEN.format(flag='bedroom_seen')}) AS bedroom_last_seen"
+        f" FROM children c WHERE c.id IN ({placeholders})", ids)
     found = {row["child_id"]: row for row in rows}
     empty = {"last_seen": None, "last_seen_alone": None, "bedroom_last_seen": None}
     return {child_id: found.get(child_id, dict(empty, child_id=child_id)) for child_id in ids}
@@ -130,14 +134,17 @@ def recent_counted_visits(db, child_ids, limit=12):
     if not ids:
         return grouped
     placeholders = ", ".join("?" for _ in ids)
+    # The time of each child's limit-th latest counted visit, then that child's visits since it.
     for row in db.execute(
-        "SELECT child_id, seen_alone, bedroom_seen FROM ("
-        " SELECT vc.child_id, vc.seen_alone, vc.bedroom_seen, row_number() OVER"
-        " (PARTITION BY vc.child_id ORDER BY v.happened_at DESC) AS position"
-        " FROM visit_children vc JOIN visit_records v ON v.id = vc.visit_id"
-        f" WHERE vc.child_id IN ({placeholders}) AND vc.seen = 1 AND v.outcome = 'completed')"
-        " WHERE position <= ? ORDER BY child_id, position", ids + [limit]).fetchall():
-        grouped[row[0]].append((bool(row[1]), bool(row[2])))
+        "WITH since AS (SELECT c.id AS child_id, coalesce((SELECT h.happened_at FROM child_visit_history h"
+        " WHERE h.child_id = c.id AND h.completed = 1 AND h.seen = 1 ORDER BY h.happened_at DESC"
+        f" LIMIT 1 OFFSET ?), '') AS happened_at FROM children c WHERE c.id IN ({placeholders}))"
+        " SELECT h.child_id, h.seen_alone, h.bedroom_seen FROM since s JOIN child_visit_history h"
+        " ON h.child_id = s.child_id AND h.happened_at >= s.happened_at"
+        " WHERE h.completed = 1 AND h.seen = 1 ORDER BY h.child_id, h.happened_at DESC, h.visit_id DESC",
+            [limit - 1] + ids).fetchall():
+        if len(grouped[row[0]]) < limit:
+            grouped[row[0]].append((bool(row[1]), bool(row[2])))
     return grouped
 
 

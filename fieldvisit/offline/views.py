@@ -28,6 +28,14 @@ OFFLINE_PAGES = {
 }
 BUILD_MARKER = re.compile(r"/\* build \*/.*?/\* end build \*/", re.S)
 THEME_COLOUR = "#1d70b8"
+# Other areas' files for the shell that are not under static/ (e.g. the body-map figures):
+# functions returning [(url, content), ...], registered with shell_files_from.
+_shell_providers = []
+
+
+def shell_files_from(provider):
+    _shell_providers.append(provider)
+    return provider
 
 
 def shell_files():
@@ -67,6 +75,10 @@ def build():
     for url, template in OFFLINE_PAGES.items():
         digest.update(url.encode() + b"\0" + render_offline_page(template).encode())
         urls.append(url)
+    for provider in _shell_providers:
+        for url, content in provider():
+            digest.update(url.encode() + b"\0" + content.encode())
+            urls.append(url)
     urls.append("/manifest.webmanifest")
     digest.update(json.dumps(manifest_document(), sort_keys=True).encode())
     return {"version": digest.hexdigest()[:16], "shell": urls}

@@ -116,7 +116,33 @@ function setUpPrint() {
   });
 }
 
-function start() {
+/**
+ * Draw the figures a page left out (`data-figure-src`, templates/bodymap/_figure.html): the pages of
+ * today's pack share one cached file of every figure's drawing instead of each carrying its own.
+ * The drawing goes under the markers, so markers the server drew stay on top.
+ */
+async function drawFigures(root) {
+  const figures = [...root.querySelectorAll("svg[data-figure-src]")];
+  const files = new Map();
+  for (const svg of figures) {
+    const [file, id] = svg.dataset.figureSrc.split("#");
+    if (!files.has(file)) {
+      files.set(file, fetch(file, { credentials: "same-origin" })
+        .then((response) => {
+          if (!response.ok) throw new Error(`figures: ${response.status}`);
+          return response.text();
+        })
+        .then((text) => new DOMParser().parseFromString(text, "image/svg+xml")));
+    }
+    const drawing = (await files.get(file)).getElementById(id);
+    if (!drawing) continue;
+    const markers = svg.querySelector(".bm-markers");
+    for (const part of [...drawing.children]) svg.insertBefore(document.importNode(part, true), markers);
+    svg.removeAttribute("data-figure-src");
+  }
+}
+
+async function start() {
   const container = document.querySelector("[data-bodymap]");
   const form = document.querySelector("[data-bodymap-form]");
   if (container && form) {
@@ -124,6 +150,14 @@ function start() {
     setUp(container, form);
   }
   setUpPrint();
+  if (container) {
+    try {
+      await drawFigures(container);
+    } catch (error) {
+      // Without the drawing the region list still records a mark (as with no JavaScript).
+      console.warn("The body-map figure could not be drawn", error);
+    }
+  }
 }
 
 start();
