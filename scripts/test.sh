@@ -62,7 +62,7 @@ else
   # back in time (and find its own session cookies signed in the future).
   after_holiday=$(( $(TZ=Europe/London date -d '2027-05-04 09:30:00' +%s) - $(date +%s) ))
   for clock in "+365d" "$( [ "$after_holiday" -ge 0 ] && echo "+${after_holiday}s" || echo "${after_holiday}s" )"; do
-    run_step "domain and route tests with the clock at FAKETIME='$clock'" \
+    run_step "domain and route tests with the clock at FAKETIME='$clock' ($(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" TZ=Europe/London date '+%a %-d %b %Y %H:%M'))" \
       env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -n 2 -p no:cacheprovider tests --ignore=tests/browser
   done
 fi
