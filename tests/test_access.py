@@ -86,6 +86,8 @@ ROUTES = {
     # Sync conflicts for the lead to review
     ("/conflicts", "GET"): SIGNED_IN,
     ("/conflicts/<int:conflict_id>/review", "POST"): SIGNED_IN,
+    # A practitioner's day without friction (issue 12)
+    ("/api/sync/my-records", "GET"): SIGNED_IN,  # my records the central record holds
 }
 ROLES = ["demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead", "demo-admin"]
 RECORDERS = {"demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead"}

@@ -8,13 +8,13 @@ expire while a tablet is offline) and instead accepts only JSON from this origin
 import base64
 import json
 import secrets
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, g, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fieldvisit import access, audit, records, settings
-from fieldvisit.offline import sealed
+from fieldvisit.offline import queries, sealed
 from fieldvisit.auth.views import login_required
 from fieldvisit.db import get_db
 from fieldvisit.today.views import upcoming_visits
@@ -177,6 +177,21 @@ def pack():
             "practitioner": {"id": practitioner["id"], "username": practitioner["username"],
                              "display_name": practitioner["display_name"]},
             "pages": pages, "families": family_ids}
+
+
+# "My records" lists today's records and the last 7 days' (issue 12, item 4).
+MY_RECORDS_DAYS = 7
+
+
+@bp.get("/sync/my-records")
+@login_required
+def my_records():
+    """The records I sent that the central record holds, for the tablet to show beside its outbox."""
+    db = get_db()
+    since = (datetime.now(timezone.utc).date() - timedelta(days=MY_RECORDS_DAYS)).isoformat()
+    found = queries.my_recent_records(db, g.practitioner, since)
+    audit.record(db, g.practitioner["id"], "read", "my_records", g.practitioner["id"], request.path)
+    return {"server_time": records.engine.clock(), "since": since, "records": found}
 
 
 @bp.get("/sync/public-key")

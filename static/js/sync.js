@@ -54,9 +54,28 @@ export function backoffDelay(failures, random = Math.random) {
  */
 export function syncNow(options = {}) {
   const locks = globalThis.navigator && navigator.locks;
-  if (!locks) return runSync(options);
+  if (!locks) return running(options);
   return locks.request(LOCK_NAME, { ifAvailable: !options.wait },
-    (lock) => (lock ? runSync(options) : { state: "busy", receipts: {} }));
+    (lock) => (lock ? running(options) : { state: "busy", receipts: {} }));
+}
+
+/** Is a sync started from this page running now? The status area says "sending now" meanwhile. */
+export const activity = { running: 0 };
+
+async function running(options) {
+  activity.running += 1;
+  announce();
+  try {
+    return await runSync(options);
+  } finally {
+    activity.running -= 1;
+    announce();
+  }
+}
+
+function announce() {
+  // Pages listen (offline-ui.js renders the status again); the service worker has no document.
+  if (typeof document !== "undefined") document.dispatchEvent(new CustomEvent("fieldvisit:sync-activity"));
 }
 
 async function runSync({ pack = "auto", secret = false } = {}) {

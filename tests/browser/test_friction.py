@@ -1,10 +1,13 @@
 """Issue 12, a practitioner's day without friction, in a browser at tablet and phone sizes."""
+import re
 
 import pytest
 from playwright.sync_api import expect
 
 from fieldvisit.db import connect
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import PHONE, TABLET, screenshot, sign_in
+from tests.browser.offline_helpers import (SYNC_TIMEOUT, fill_visit, launch_tablet, offline_ready, open_form,
+                                           save, server, set_pin, sync_now, waiting)
 from tests.test_visits_one_round import every_required_answer, family_of_four, household_adults
 
 pytestmark = pytest.mark.browser
@@ -16,6 +19,12 @@ DEVICES = ["tablet", "phone"]
 def device(request):
     """The same story on a tablet (810×1080) and on a phone (390×844)."""
     return request.param, request.getfixturevalue(request.param)
+
+
+@pytest.fixture(params=[TABLET, PHONE], ids=["tablet", "phone"])
+def viewport(request):
+    """A persistent profile's viewport: a tablet (810×1080) or a phone (390×844)."""
+    return request.param
 
 
 def test_an_empty_save_of_a_four_child_visit_lists_every_missing_answer_at_once(live_server, device):
@@ -38,3 +47,96 @@ def test_an_empty_save_of_a_four_child_visit_lists_every_missing_answer_at_once(
     target = next(href for href in hrefs if href.endswith("seen_alone"))
     summary.locator(f'a[href="{target}"]').click()
     expect(page.locator(target)).to_be_focused()
+
+
+# -- Item 3: one true status ------------------------------------------------------------------
+
+LAYOUT_SHIFT = """() => new Promise((resolve) => {
+  let total = 0;
+  const moved = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.hadRecentInput) continue;
+      total += entry.value;
+      for (const source of entry.sources || []) {
+        const node = source.node;
+        moved.push(node && node.nodeType === 1 ? `${node.tagName}.${node.className}` : String(node && node.nodeName));
+      }
+    }
+  }).observe({ type: "layout-shift", buffered: true });
+  setTimeout(() => resolve({ total, moved }), 1000);
+})"""
+
+
+def page_text(page):
+    return page.locator("body").inner_text()
+
+
+def test_after_a_sync_the_page_states_one_thing(playwright_instance, server, tmp_path, viewport):
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile", viewport=viewport)
+    try:
+        sign_in(page, server)
+        offline_ready(page)
+        status = page.locator("[data-fv-sync]")
+        summary = page.locator("[data-fv-sync-summary]")
+        # A fresh sign-in never says that everything is sent before anything was synced.
+        expect(status).to_have_attribute("data-fv-last-sync", re.compile(r"\d+"), timeout=SYNC_TIMEOUT)
+        expect(summary).to_have_text(re.compile(r"^All your records are sent, last sync \d\d:\d\d$"))
+        assert "not synced yet" not in page_text(page)
+        set_pin(page, server)
+        page.goto(server.url + "/today")
+        shift = page.evaluate(LAYOUT_SHIFT)
+        assert shift["total"] < 0.02, f"the status area moved the page when it was filled in: {shift}"
+
+        open_form(page, server.url + "/families/21/visits/new")
+        server.stop()
+        fill_visit(page)
+        save(page)
+        waiting(page, 1)
+        expect(status).to_have_attribute("data-fv-signal", "none")
+        expect(summary).to_contain_text("1 record waiting to be sent")
+        screenshot(page, f"friction-status-waiting-{viewport['width']}")
+
+        server.start()
+        sync_now(page)
+        waiting(page, 0)
+        expect(status).to_have_attribute("data-fv-signal", "yes")
+        expect(page.locator("[data-fv-save-notice]")).to_contain_text("Sent to the central record")
+        expect(summary).to_have_text(re.compile(r"^All your records are sent, last sync \d\d:\d\d$"))
+        text = page_text(page)
+        for contradiction in ("not sent yet", "No signal", "waiting to be sent", "not synced yet"):
+            assert contradiction not in text, contradiction
+        screenshot(page, f"friction-status-sent-{viewport['width']}")
+    finally:
+        context.close()
+
+
+# -- Item 4: my records -----------------------------------------------------------------------
+
+def test_my_records_shows_a_visit_sent_from_this_tablet(playwright_instance, server, tmp_path, viewport):
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile", viewport=viewport)
+    try:
+        sign_in(page, server)
+        offline_ready(page)
+        set_pin(page, server)
+        open_form(page, server.url + "/families/21/visits/new")
+        server.stop()
+        fill_visit(page)
+        record_id = save(page)
+        page.goto(server.url + "/offline/records")
+        offline_ready(page)
+        row = page.locator(f"[data-fv-my-records] tr[data-fv-item='{record_id}']")
+        expect(row).to_contain_text("On this tablet, not sent yet")
+        expect(page.locator("[data-fv-my-records-note]")).to_contain_text("when there is signal")
+
+        server.start()
+        sync_now(page)
+        waiting(page, 0)
+        expect(row).to_have_attribute("data-fv-state", "sent", timeout=SYNC_TIMEOUT)
+        expect(row).to_contain_text("Sent to the central record")
+        expect(row.get_by_role("link")).to_have_attribute("href", f"/visits/{record_id}")
+        screenshot(page, f"friction-my-records-{viewport['width']}")
+        row.get_by_role("link").click()
+        expect(page).to_have_url(f"{server.url}/visits/{record_id}")
+    finally:
+        context.close()
