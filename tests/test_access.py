@@ -88,6 +88,7 @@ ROUTES = {
     ("/conflicts/<int:conflict_id>/review", "POST"): SIGNED_IN,
     # A practitioner's day without friction (issue 12)
     ("/api/sync/my-records", "GET"): SIGNED_IN,  # my records the central record holds
+    ("/favicon.ico", "GET"): PUBLIC,  # the app's icon, asked for by every browser
 }
 ROLES = ["demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead", "demo-admin"]
 RECORDERS = {"demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead"}

@@ -5,7 +5,7 @@ from datetime import date
 from flask import Blueprint, g, render_template, request
 
 from fieldvisit import access, audit, settings
-from fieldvisit.auth.views import login_required
+from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.families.domain import children_with_status
 from fieldvisit.db import get_db
 from fieldvisit.visits.domain import amendments_for
@@ -53,7 +53,7 @@ def family_household(db, family_id, today):
 
 
 @bp.get("/families")
-@login_required
+@roles_required(*access.RECORDING_ROLES)  # an admin sees no family, so has no list of them (issue 12)
 def my_families():
     db = get_db()
     sql, params = access.visible_families_sql(g.practitioner)

@@ -33,7 +33,10 @@ start().catch((error) => console.error("Fieldvisit offline:", error));
 async function start() {
   if (!window.isSecureContext || !window.indexedDB || !window.crypto || !crypto.subtle) {
     // Nothing can be kept on this browser: the status area has nothing true to say.
-    document.querySelectorAll("[data-fv-sync]").forEach((status) => { status.hidden = true; });
+    document.querySelectorAll("[data-fv-sync]").forEach((status) => {
+      status.classList.remove("fv-sync--pending");
+      status.hidden = true;
+    });
     return;
   }
   const registering = registerWorker();
@@ -270,6 +273,7 @@ async function render() {
   const who = await currentPractitioner();
   if (seq !== page.renders) return;
   if (!who) {
+    page.status.classList.remove("fv-sync--pending");
     page.status.hidden = true;
     return;
   }

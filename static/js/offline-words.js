@@ -154,14 +154,14 @@ export const describe = {
 export function tabletState(view) {
   const sync = view.sync || {};
   const waitingItems = view.items.filter((entry) => entry.status === "queued");
-  const success = sync.last_success_at || 0;
+  const contact = sync.last_contact_at || 0; // the central record last answered
   const failure = sync.last_problem === "offline" ? sync.last_failure_at || 0 : 0;
   const cachedAt = view.fromCache ? view.cachedAt || 0 : 0;
   let signal = "unknown";
-  if (failure > success) signal = "none";
-  else if (success) signal = "yes";
-  // A page opened from the tablet's copy means the network failed, until a sync says otherwise.
-  if (view.fromCache && !(success > (view.openedAt || 0))) signal = "none";
+  if (failure > contact) signal = "none";
+  else if (contact) signal = "yes";
+  // A page opened from the tablet's copy means the network failed, until the central record answers.
+  if (view.fromCache && !(contact > (view.openedAt || 0))) signal = "none";
   return {
     signal,
     lastSync: sync.last_success_at || null,

@@ -140,3 +140,80 @@ def test_my_records_shows_a_visit_sent_from_this_tablet(playwright_instance, ser
         expect(page).to_have_url(f"{server.url}/visits/{record_id}")
     finally:
         context.close()
+
+
+# -- Item 7 and 8: each role's pages, with no console error -----------------------------------
+
+def first_href(page, pattern):
+    """The first link on the page whose href matches `pattern` (a regular expression)."""
+    for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        if re.fullmatch(pattern, href):
+            return href
+    raise AssertionError(f"no link like {pattern} on {page.url}")
+
+
+def role_pages(page, server, username):
+    """The main pages of a role, found by following links from its home page."""
+    base = server.url
+    if username == "demo-admin":
+        return ["/admin/practitioners", "/families", "/families/1", "/no-such-page"]
+    pages = ["/today", "/families", "/rota", "/offline/records", "/offline/pin", "/no-such-page"]
+    page.goto(base + "/families")
+    family = first_href(page, r"/families/\d+")
+    page.goto(base + family)
+    child = first_href(page, r"/children/\d+")
+    pages += [family, child, f"{family}/visits/new", f"{child}/body-map-history", f"{child}/was-not-brought"]
+    if username == "demo-lead":
+        pages += ["/dashboard", "/conflicts"]
+    marked = central_rows(server, "SELECT m.child_id FROM body_map_marks m JOIN children c ON c.id = m.child_id"
+                          " JOIN assignments a ON a.family_id = c.family_id JOIN practitioners p ON p.id = a.practitioner_id"
+                          " WHERE p.username = ? LIMIT 1", [username])
+    if marked:  # a history with marks on it: "Show marks" draws them again
+        pages.append(f"/children/{marked[0][0]}/body-map-history")
+    return pages
+
+
+def central_rows(server, sql, params=()):
+    db = connect(server.db_path)
+    try:
+        return db.execute(sql, params).fetchall()
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("username", ["demo-worker", "demo-health-visitor", "demo-lead", "demo-admin"])
+def test_no_page_of_any_role_logs_a_console_error(live_server, tablet, username):
+    page = tablet
+    errors = []
+    page.on("console", lambda message: errors.append(
+        (page.url, message.location.get("url", ""), message.text)) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append((page.url, "", str(error))))
+    sign_in(page, live_server, username) if username != "demo-admin" else admin_sign_in(page, live_server)
+    for path in role_pages(page, live_server, username):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        if path.endswith("/body-map-history"):
+            page.get_by_role("button", name="Show marks").click()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
+    # A page that answers 404 on purpose: the browser logs the status of the document itself.
+    errors = [e for e in errors if not ("404 (NOT FOUND)" in e[2] and e[1] == e[0])]
+    assert not errors, "\n".join(" ".join(e) for e in errors)
+
+
+def admin_sign_in(page, server):
+    from tests.conftest import DEMO_PASSWORD
+    page.goto(server.url + "/sign-in")
+    page.get_by_label("Username").fill("demo-admin")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/practitioners")
+
+
+def test_an_admin_is_not_told_about_families(live_server, tablet):
+    page = tablet
+    admin_sign_in(page, live_server)
+    response = page.goto(live_server.url + "/families")
+    assert response.status == 404
+    expect(page.locator("main")).not_to_contain_text("families you are assigned to")
+    expect(page.get_by_role("link", name="Go to practitioners")).to_be_visible()
