@@ -217,3 +217,62 @@ def test_an_admin_is_not_told_about_families(live_server, tablet):
     assert response.status == 404
     expect(page.locator("main")).not_to_contain_text("families you are assigned to")
     expect(page.get_by_role("link", name="Go to practitioners")).to_be_visible()
+
+
+# -- Item 5: every page reflows at 320 CSS px (WCAG 2.2, 1.4.10) ------------------------------
+
+NARROW = {"width": 320, "height": 640}
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5
+    && ![...el.children].some((c) => c.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5))
+  .slice(0, 4).map((el) => `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`
+    + `(${Math.round(el.getBoundingClientRect().right)})`)"""
+
+
+def every_page(page, server, username):
+    """Every page of the app this role opens, found from the demo data and the pages' links."""
+    if username == "demo-admin":
+        return ["/admin/practitioners", "/no-such-page"]
+    pages = role_pages(page, server, username)
+    family = next(path for path in pages if re.fullmatch(r"/families/\d+", path))
+    child = next(path for path in pages if re.fullmatch(r"/children/\d+", path))
+    pages += [f"{family}/rota", f"{family}/rota/schedule", f"{family}/rota/unannounced", f"{family}/rota/letter",
+              f"{child}/visiting-rules", f"{child}/was-not-brought/new", f"{child}/body-map/new",
+              "/offline/unlock", "/offline/unavailable", "/offline/signed-out"]
+    visited = central_rows(server, "SELECT v.id, c.id FROM visit_records v JOIN children c ON c.family_id = v.family_id"
+                           " JOIN assignments a ON a.family_id = v.family_id JOIN practitioners p ON p.id = a.practitioner_id"
+                           " WHERE p.username = ? ORDER BY v.happened_at DESC LIMIT 1", [username])
+    for visit_id, child_id in visited:
+        visit = f"/visits/{visit_id}"
+        pages += [visit, f"{visit}/amend", f"{visit}/alcohol-audit/new",
+                  f"{visit}/children/{child_id}/body-map", f"{visit}/children/{child_id}/body-map/print"]
+    if username == "demo-lead":
+        page.goto(server.url + "/rota")
+        pages.append(page.url.removeprefix(server.url))
+        page.goto(server.url + "/dashboard")
+        escalation = [h for h in page.locator("a[href]").evaluate_all("a => a.map(x => x.getAttribute('href'))")
+                      if re.fullmatch(r"/dashboard/escalations/\d+", h)]
+        pages += escalation[:1]
+    return list(dict.fromkeys(pages))
+
+
+@pytest.mark.parametrize("username", ["demo-worker", "demo-health-visitor", "demo-lead", "demo-admin"])
+def test_every_page_reflows_at_320_css_px(live_server, browser, username):
+    context = browser.new_context(viewport=NARROW, locale="en-GB", timezone_id="Europe/London")
+    page = context.new_page()
+    try:
+        if username == "demo-admin":
+            admin_sign_in(page, live_server)
+        else:
+            sign_in(page, live_server, username)
+        wide = []
+        for path in every_page(page, live_server, username):
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > NARROW["width"]:
+                wide.append(f"{path}: {width}px, widest: {page.evaluate(WIDEST)}")
+                screenshot(page, "friction-wide-" + re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-"))
+        assert not wide, "pages wider than 320 CSS px:\n" + "\n".join(wide)
+    finally:
+        context.close()
