@@ -1,5 +1,6 @@
 """Issue 12, a practitioner's day without friction, in a browser at tablet and phone sizes."""
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -276,3 +277,27 @@ def test_every_page_reflows_at_320_css_px(live_server, browser, username):
         assert not wide, "pages wider than 320 CSS px:\n" + "\n".join(wide)
     finally:
         context.close()
+
+
+# -- Item 6: a clash is shown while the date is chosen ----------------------------------------
+
+def test_choosing_a_date_shows_another_agencys_visit_at_once(live_server, device):
+    from tests.test_rota_day_clashes import NEXT_TUESDAY, health_visit_on
+    from tests.test_rota_views import worker_family
+    name, page = device
+    db = connect(live_server.db_path)
+    family = worker_family(db)
+    health_visit_on(db, family, NEXT_TUESDAY)
+    db.close()
+    sign_in(page, live_server, "demo-lead")
+    page.goto(f"{live_server.url}/families/{family}/rota/schedule?type=unannounced")
+    page.get_by_label("Date").fill(NEXT_TUESDAY.isoformat())
+    page.get_by_label("Date").dispatch_event("change")
+    expect(page.locator("#fv-day")).to_contain_text("Another agency is visiting")
+    screenshot(page, f"friction-schedule-clash-{name}")
+    page.get_by_label("Date").fill((NEXT_TUESDAY + timedelta(days=1)).isoformat())
+    page.get_by_label("Date").dispatch_event("change")
+    expect(page.locator("#fv-day")).to_contain_text("No other agency is visiting")
+    page.goto(f"{live_server.url}/families/{family}/rota/unannounced")
+    expect(page.locator("[data-fv-clash]").first).to_be_visible()
+    screenshot(page, f"friction-unannounced-{name}")
