@@ -124,6 +124,16 @@ async function pinPage() {
   }
   const changing = await hasPin(who.practitioner_id);
   show("[data-fv-changing]", changing);
+  const params = new URLSearchParams(location.search);
+  const next = safeNext(params.get("next"));
+  for (const link of document.querySelectorAll("[data-fv-skip], [data-fv-pin-next]")) link.href = next;
+  if (params.get("welcome") === "1" && !changing) {
+    // The first sign-in on this tablet leads here (Today's "Set it up now"): say why, let it wait.
+    show("[data-fv-welcome]");
+    document.querySelector("h1").textContent = "Set up this tablet to work with no signal";
+    const nextLink = document.querySelector("[data-fv-pin-next]");
+    if (nextLink && next !== "/today") nextLink.textContent = "Continue";
+  }
   if (changing) {
     document.querySelector("h1").textContent = "Set a new PIN";
     document.title = document.title.replace("Set a PIN", "Set a new PIN");

@@ -14,6 +14,7 @@ import { attachRecordForms } from "/static/js/record-forms.js";
 import { activity, backoffDelay, hooks, syncNow } from "/static/js/sync.js";
 import { askWorker, registerWorker } from "/static/js/worker-link.js";
 import { startOfflinePage } from "/static/js/offline-pages.js";
+import { showReadiness } from "/static/js/offline-setup.js";
 import { describe, tabletState, timeOfDay } from "/static/js/offline-words.js";
 
 const KEEPALIVE_MS = 20 * 1000; // keeps the service worker (and the unlocked key) while the app is open
@@ -80,6 +81,7 @@ async function start() {
   }
   onChange(() => render());
   document.addEventListener("fieldvisit:sync-activity", () => render());
+  showReadiness();
   await render();
   const registration = await registering;
   if (registration && !navigator.serviceWorker.controller) {

@@ -301,3 +301,68 @@ def test_choosing_a_date_shows_another_agencys_visit_at_once(live_server, device
     page.goto(f"{live_server.url}/families/{family}/rota/unannounced")
     expect(page.locator("[data-fv-clash]").first).to_be_visible()
     screenshot(page, f"friction-unannounced-{name}")
+
+
+# -- Item 2: offline from the first sign-in ---------------------------------------------------
+
+def test_a_fresh_tablet_is_led_to_offline_set_up_then_records_a_visit_with_no_signal(
+        playwright_instance, server, tmp_path, viewport):
+    from tests.browser.offline_helpers import PIN, central
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile", viewport=viewport)
+    try:
+        sign_in(page, server)
+        offline_ready(page)
+        readiness = page.locator("[data-fv-readiness]")
+        setup = readiness.locator("[data-fv-readiness-setup]")
+        expect(setup).to_be_visible()
+        expect(setup).to_contain_text("Set up this tablet to work with no signal")
+        expect(setup).to_contain_text("Many homes have no signal")
+        screenshot(page, f"friction-first-sign-in-{viewport['width']}")
+        setup.get_by_role("link", name="Set it up now").click()
+
+        expect(page).to_have_url(re.compile(r"/offline/pin\?welcome=1"))
+        offline_ready(page)
+        expect(page.get_by_role("heading", name="Set up this tablet to work with no signal")).to_be_visible()
+        expect(page.get_by_role("link", name="Skip this for now")).to_have_attribute("href", "/today")
+        screenshot(page, f"friction-offline-set-up-{viewport['width']}")
+        page.get_by_label("PIN", exact=True).fill(PIN)
+        page.get_by_label("Enter the PIN again").fill(PIN)
+        page.get_by_role("button", name="Set PIN").click()
+        expect(page.locator("[data-fv-pages-kept]")).to_contain_text("now kept on this tablet", timeout=90_000)
+        page.get_by_role("link", name="Go to Today").click()
+
+        expect(page).to_have_url(f"{server.url}/today")
+        expect(readiness).to_have_attribute("data-fv-ready", "yes", timeout=SYNC_TIMEOUT)
+        expect(readiness.locator("[data-fv-readiness-ready]")).to_contain_text("Ready for no signal")
+        expect(setup).to_be_hidden()
+        form_url = page.get_by_role("link", name=re.compile("Record this visit")).first.get_attribute("href")
+
+        server.stop()
+        open_form(page, server.url + form_url)
+        fill_visit(page)
+        record_id = save(page)
+        waiting(page, 1)
+        server.start()
+        sync_now(page)
+        waiting(page, 0)
+        assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)]
+    finally:
+        context.close()
+
+
+def test_not_now_puts_the_offer_away_and_today_still_says_not_ready(playwright_instance, server, tmp_path):
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile", viewport=PHONE)
+    try:
+        sign_in(page, server)
+        offline_ready(page)
+        readiness = page.locator("[data-fv-readiness]")
+        readiness.get_by_role("button", name="Not now").click()
+        expect(readiness.locator("[data-fv-readiness-setup]")).to_be_hidden()
+        expect(readiness).to_contain_text("Not ready for no signal")
+        page.reload()
+        offline_ready(page)
+        expect(readiness).to_have_attribute("data-fv-ready", "no")
+        expect(readiness.locator("[data-fv-readiness-setup]")).to_be_hidden()
+        expect(readiness.get_by_role("link", name="Set up this tablet")).to_be_visible()
+    finally:
+        context.close()
