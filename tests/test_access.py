@@ -89,7 +89,8 @@ ROUTES = {
     # A practitioner's day without friction (issue 12)
     ("/api/sync/my-records", "GET"): SIGNED_IN,  # my records the central record holds
     ("/favicon.ico", "GET"): PUBLIC,  # the app's icon, asked for by every browser
-    ("/families/<int:family_id>/rota/day", "GET"): SIGNED_IN,  # other agencies' visits on a date being chosen
+    ("/families/<int:family_id>/rota/day", "GET"): SIGNED_IN,
+    ("/visits/<visit_id>/print", "GET"): SIGNED_IN,  # the visit record on A4, OFFICIAL-SENSITIVE  # other agencies' visits on a date being chosen
 }
 ROLES = ["demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead", "demo-admin"]
 RECORDERS = {"demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead"}

@@ -245,7 +245,7 @@ def every_page(page, server, username):
                            " WHERE p.username = ? ORDER BY v.happened_at DESC LIMIT 1", [username])
     for visit_id, child_id in visited:
         visit = f"/visits/{visit_id}"
-        pages += [visit, f"{visit}/amend", f"{visit}/alcohol-audit/new",
+        pages += [visit, f"{visit}/amend", f"{visit}/alcohol-audit/new", f"{visit}/print",
                   f"{visit}/children/{child_id}/body-map", f"{visit}/children/{child_id}/body-map/print"]
     if username == "demo-lead":
         page.goto(server.url + "/rota")
@@ -366,3 +366,24 @@ def test_not_now_puts_the_offer_away_and_today_still_says_not_ready(playwright_i
         expect(readiness.get_by_role("link", name="Set up this tablet")).to_be_visible()
     finally:
         context.close()
+
+
+# -- Item 8: a visit record printed on A4 -----------------------------------------------------
+
+def test_a_visit_record_prints_marked_with_no_navigation(live_server, device):
+    name, page = device
+    sign_in(page, live_server)
+    [(visit_id, _)] = central_rows(
+        live_server, "SELECT v.id, v.family_id FROM visit_records v JOIN assignments a ON a.family_id = v.family_id"
+        " JOIN practitioners p ON p.id = a.practitioner_id WHERE p.username = 'demo-worker' LIMIT 1")
+    page.goto(f"{live_server.url}/visits/{visit_id}")
+    page.get_by_role("link", name="Print this record").click()
+    expect(page).to_have_url(f"{live_server.url}/visits/{visit_id}/print")
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    page.emulate_media(media="print")
+    for hidden in (".govuk-header", ".fv-nav", ".govuk-footer", ".govuk-back-link", "[data-print]"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.locator(".fv-marking").first).to_have_text("OFFICIAL-SENSITIVE")
+    screenshot(page, f"friction-visit-print-{name}")
+    pdf = page.pdf(format="A4") if name == "tablet" else b"%PDF"
+    assert pdf.startswith(b"%PDF")
