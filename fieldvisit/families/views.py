@@ -6,7 +6,7 @@ from flask import Blueprint, g, render_template, request
 
 from fieldvisit import access, audit, settings
 from fieldvisit.auth.views import login_required, roles_required
-from fieldvisit.families.domain import children_with_status
+from fieldvisit.families.domain import children_with_status, find_families
 from fieldvisit.db import get_db
 from fieldvisit.visits.domain import amendments_for
 
@@ -57,11 +57,15 @@ def family_household(db, family_id, today):
 def my_families():
     db = get_db()
     sql, params = access.visible_families_sql(g.practitioner)
-    families = list(db.query(
-        f"SELECT f.id, f.name, f.postcode, (SELECT count(*) FROM children c WHERE c.family_id = f.id)"
-        f" AS children FROM families f WHERE f.id IN ({sql}) ORDER BY f.name", params))
+    query = request.args.get("q", "").strip()[:100]
+    if query:  # find a family among those I may see (issue 12)
+        families = find_families(db, sql, params, query)
+    else:
+        families = list(db.query(
+            f"SELECT f.id, f.name, f.postcode, (SELECT count(*) FROM children c WHERE c.family_id = f.id)"
+            f" AS children FROM families f WHERE f.id IN ({sql}) ORDER BY f.name", params))
     audit.record_many(db, g.practitioner["id"], "read", "family", [f["id"] for f in families], request.path)
-    return render_template("families/list.html", families=families)
+    return render_template("families/list.html", families=families, query=query)
 
 
 @bp.get("/families/<int:family_id>")
