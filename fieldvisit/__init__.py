@@ -97,6 +97,7 @@ def register_areas(app):
     from fieldvisit.conflicts import views as conflicts
     from fieldvisit.escalations import views as escalations
     from fieldvisit.families import views as families
+    from fieldvisit.help import views as help_pages
     from fieldvisit.offline import api as sync_api, views as offline
     from fieldvisit.rota import views as rota
     from fieldvisit.today import views as today
@@ -117,6 +118,7 @@ def register_areas(app):
         admin,            # practitioners and teams
         offline,          # the installable app: manifest, service worker, offline pages
         sync_api,         # the tablets' JSON API (docs/sync-protocol.md)
+        help_pages,       # short help, one page per area, linked from the footer
     ]
     for area in areas:
         app.register_blueprint(area.bp)

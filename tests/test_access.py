@@ -90,7 +90,13 @@ ROUTES = {
     ("/api/sync/my-records", "GET"): SIGNED_IN,  # my records the central record holds
     ("/favicon.ico", "GET"): PUBLIC,  # the app's icon, asked for by every browser
     ("/families/<int:family_id>/rota/day", "GET"): SIGNED_IN,
-    ("/visits/<visit_id>/print", "GET"): SIGNED_IN,  # the visit record on A4, OFFICIAL-SENSITIVE  # other agencies' visits on a date being chosen
+    ("/visits/<visit_id>/print", "GET"): SIGNED_IN,  # the visit record on A4, OFFICIAL-SENSITIVE
+    ("/help", "GET"): PUBLIC,  # short help, no family data
+    ("/help/statuses", "GET"): PUBLIC,
+    ("/help/sync", "GET"): PUBLIC,
+    ("/help/no-signal", "GET"): PUBLIC,
+    ("/help/lost-tablet", "GET"): PUBLIC,
+    ("/help/visits", "GET"): PUBLIC,  # other agencies' visits on a date being chosen
 }
 ROLES = ["demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead", "demo-admin"]
 RECORDERS = {"demo-worker", "demo-social-worker", "demo-health-visitor", "demo-lead"}

@@ -158,7 +158,8 @@ def role_pages(page, server, username):
     base = server.url
     if username == "demo-admin":
         return ["/admin/practitioners", "/families", "/families/1", "/no-such-page"]
-    pages = ["/today", "/families", "/rota", "/offline/records", "/offline/pin", "/no-such-page"]
+    pages = ["/today", "/families", "/families?q=household", "/rota", "/offline/records", "/offline/pin",
+             "/no-such-page", "/help", "/help/statuses", "/help/lost-tablet"]
     page.goto(base + "/families")
     family = first_href(page, r"/families/\d+")
     page.goto(base + family)
