@@ -22,15 +22,9 @@ export function showReadiness() {
 function render(box, view) {
   const ready = Boolean(view.pinSet);
   const putAway = sessionStorage.getItem(LATER_KEY) === "1";
-  box.hidden = false;
+  // Ready: the status area at the top says so (its space is kept), so nothing moves on Today.
+  box.hidden = ready;
   box.dataset.fvReady = ready ? "yes" : "no";
   box.querySelector("[data-fv-readiness-setup]").hidden = ready || putAway;
   box.querySelector("[data-fv-readiness-not-ready]").hidden = ready || !putAway;
-  box.querySelector("[data-fv-readiness-ready]").hidden = !ready;
-  if (ready) {
-    const pages = view.pages.length;
-    box.querySelector("[data-fv-readiness-detail]").textContent = pages
-      ? `The pages of your visits are kept on this tablet (${pages === 1 ? "1 page" : `${pages} pages`}).`
-      : "The pages of your visits are kept at the next sync.";
-  }
 }

@@ -139,7 +139,10 @@ export const describe = {
         href: "/offline/pin", linkText: "Set it up (set a PIN)" });
     }
     if (!alerts.length && state.offlineReady) {
-      alerts.push({ tone: "quiet", text: "This tablet is ready to work with no signal." });
+      const pages = view.pages ? view.pages.length : 0;
+      alerts.push({ tone: "quiet", text: pages
+        ? `This tablet is ready to work with no signal: ${plural(pages, "page")} of your visits kept.`
+        : "This tablet is ready to work with no signal." });
     }
     return alerts;
   },
