@@ -291,6 +291,27 @@ OPENAPI = {
                 },
             },
         },
+        "/api/sync/my-records": {
+            "get": {
+                "operationId": "myRecords",
+                "summary": "My records the central record holds, received today and in the last 7 days.",
+                "description": "For 'My records' on the device, beside its outbox: each record's id, kind, "
+                               "when it was recorded and received, and, where the practitioner may still see "
+                               "the family, the family's name, when the visit happened and a link to it.",
+                "responses": {
+                    "200": {"description": "The records, newest first.", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["server_time", "since", "records"], "properties": {
+                            "server_time": {"type": "string"}, "since": {"type": "string", "format": "date"},
+                            "records": {"type": "array", "items": {"type": "object", "properties": {
+                                "id": {"type": "string"}, "kind": {"type": "string"},
+                                "recorded_at": {"type": "string"}, "received_at": {"type": "string"},
+                                "family": {"type": ["string", "null"]}, "happened_at": {"type": ["string", "null"]},
+                                "href": {"type": ["string", "null"]}}}}}}}}},
+                    "401": _error("Signed out (`signed_out`)."),
+                    "403": _error("Another site's page (`wrong_origin`)."),
+                },
+            },
+        },
         "/api/sync/public-key": {
             "get": {
                 "operationId": "publicKey",
