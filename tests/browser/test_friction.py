@@ -389,3 +389,53 @@ def test_a_visit_record_prints_marked_with_no_navigation(live_server, device):
     screenshot(page, f"friction-visit-print-{name}")
     pdf = page.pdf(format="A4") if name == "tablet" else b"%PDF"
     assert pdf.startswith(b"%PDF")
+
+
+# -- Fewer taps: a routine visit to one child with no concerns --------------------------------
+
+class Taps:
+    """Counts the taps a practitioner makes: each press of a control or a field to type in."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def tap(self, locator):
+        self.count += 1
+        locator.click()
+
+    def type(self, locator, text):
+        self.count += 1  # a tap into the field; the keyboard's keys are not counted
+        locator.fill(text)
+
+
+def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
+    name, page = device
+    [(family_id, username)] = central_rows(
+        live_server, "SELECT a.family_id, p.username FROM assignments a JOIN practitioners p ON p.id = a.practitioner_id"
+        " WHERE p.username IN ('demo-worker', 'demo-social-worker', 'demo-health-visitor')"
+        " AND (SELECT count(*) FROM children c WHERE c.family_id = a.family_id) = 1 ORDER BY a.family_id LIMIT 1")
+    sign_in(page, live_server, username)
+    page.goto(f"{live_server.url}/families/{family_id}")
+    taps = Taps(page)
+    taps.tap(page.get_by_role("link", name=re.compile("Record a visit|Record this visit")).first)
+    taps.tap(page.get_by_role("group", name="Type of visit").get_by_label("Planned"))
+    taps.type(page.get_by_label("Length in minutes"), "40")
+    taps.tap(page.get_by_role("group", name="Outcome").get_by_label("Visit completed"))
+    section = page.locator(".fv-child-section").first
+    for group in section.get_by_role("group").all():  # seen, seen alone, bedroom seen: nothing pre-answered
+        if group.get_by_label("Yes").count():
+            expect(group.get_by_label("Yes")).not_to_be_checked()
+            taps.tap(group.get_by_label("Yes"))
+    for row in page.locator(".fv-adult-row").all():
+        if row.get_by_label("Name or description").input_value():
+            taps.tap(row.get_by_role("group", name="Were they there?").get_by_label("Present", exact=True))
+    from fieldvisit.visits.domain import HOME_CONDITION_HEADINGS
+    for heading in HOME_CONDITION_HEADINGS.values():
+        group = page.get_by_role("group", name=heading)
+        expect(group.get_by_label("Adequate", exact=True)).not_to_be_checked()  # never pre-answered
+        taps.tap(group.get_by_label("Adequate", exact=True))
+    taps.type(page.get_by_label("Your analysis"), "Routine visit; no concerns.")
+    taps.tap(page.get_by_role("button", name="Save visit record"))
+    expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible()
+    print(f"\nA routine visit to one child on a {name}: {taps.count} taps")
+    assert taps.count < 20, taps.count
