@@ -124,6 +124,7 @@ def register_areas(app):
     from fieldvisit.devices import views as devices
     from fieldvisit.escalations import views as escalations
     from fieldvisit.families import views as families
+    from fieldvisit.help import views as help_pages
     from fieldvisit.offline import api as sync_api, views as offline
     from fieldvisit.rota import views as rota
     from fieldvisit.today import views as today
@@ -146,6 +147,7 @@ def register_areas(app):
         sync_api,         # the tablets' JSON API (docs/sync-protocol.md)
         audit_log,        # who viewed or changed what, for team leads and admins (issue 14)
         devices,          # the tablets that sync, and revoking a lost one (issue 14)
+        help_pages,       # short help, one page per area, linked from the footer
     ]
     for area in areas:
         app.register_blueprint(area.bp)

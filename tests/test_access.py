@@ -144,6 +144,17 @@ ROUTES = {
     # Mobility (rule 1), recorded by whoever sees the child, e.g. from a visit.
     ("/children/<int:child_id>/mobility", "GET"): SIGNED_IN,
     ("/children/<int:child_id>/mobility", "POST"): SIGNED_IN,
+    # A practitioner's day without friction (issue 12)
+    ("/api/sync/my-records", "GET"): SIGNED_IN,  # my records the central record holds
+    ("/favicon.ico", "GET"): PUBLIC,  # the app's icon, asked for by every browser
+    ("/families/<int:family_id>/rota/day", "GET"): SIGNED_IN,
+    ("/visits/<visit_id>/print", "GET"): SIGNED_IN,  # the visit record on A4, OFFICIAL-SENSITIVE
+    ("/help", "GET"): PUBLIC,  # short help, no family data
+    ("/help/statuses", "GET"): PUBLIC,
+    ("/help/sync", "GET"): PUBLIC,
+    ("/help/no-signal", "GET"): PUBLIC,
+    ("/help/lost-tablet", "GET"): PUBLIC,
+    ("/help/visits", "GET"): PUBLIC,  # other agencies' visits on a date being chosen
 }
 # Admins keep every team's families right (issue 10), so another team's family is not hidden
 # from them on these routes (test_admins_manage_every_teams_families); they still see no family page.

@@ -119,7 +119,7 @@ def test_layout_links_the_manifest_the_scripts_and_the_status_of_the_signed_in_p
     page = client.get("/today").get_data(as_text=True)
     assert '<script type="module" src="/static/js/offline-ui.js"></script>' in page
     assert 'rel="apple-touch-icon"' in page
-    status = re.search(r"<section class=\"fv-sync\"[^>]*>", page).group(0)
+    status = re.search(r"<section class=\"fv-sync[^\"]*\"[^>]*>", page).group(0)
     assert 'data-fv-username="demo-worker"' in status and "hidden" in status
     assert re.search(r'data-fv-practitioner="\d+"', status)
 

@@ -232,3 +232,19 @@ def children_with_status(db, children, today, settings):
                                               or to_date(seen[child["id"]]["last_seen"]) < start))
         result.append(row)
     return result
+
+
+def find_families(db, visible_sql, params, words):
+    """The families (of those `visible_sql` selects) whose surname, address, postcode or a
+    child's name holds every word of `words` (issue 12, "find a family"). A postcode matches
+    with or without its space. Plain rows: id, name, postcode, children."""
+    sql = (f"SELECT f.id, f.name, f.postcode, (SELECT count(*) FROM children c WHERE c.family_id = f.id)"
+           f" AS children FROM families f WHERE f.id IN ({visible_sql})")
+    found_params = dict(params)
+    for index, word in enumerate(words.split()[:6]):
+        key = f"word{index}"
+        found_params[key] = "%" + word.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        sql += (f" AND (f.name LIKE :{key} OR f.address LIKE :{key} OR replace(f.postcode, ' ', '') LIKE replace(:{key}, ' ', '')"
+                f" OR EXISTS (SELECT 1 FROM children c WHERE c.family_id = f.id"
+                f" AND (c.first_name LIKE :{key} OR c.last_name LIKE :{key})))")
+    return list(db.query(sql + " ORDER BY f.name", found_params))

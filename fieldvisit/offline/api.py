@@ -7,12 +7,13 @@ expire while a tablet is offline) and instead accepts only JSON from this origin
 """
 import base64
 import json
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, g, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fieldvisit import access, audit, records, settings
+from fieldvisit.offline import queries
 from fieldvisit.auth.views import login_required
 from fieldvisit.db import get_db
 from fieldvisit.families import queries as families
@@ -206,6 +207,21 @@ def pack():
             "settings_version": settings.settings_version(get_db())}
 
 
+# "My records" lists today's records and the last 7 days' (issue 12, item 4).
+MY_RECORDS_DAYS = 7
+
+
+@bp.get("/sync/my-records")
+@login_required
+def my_records():
+    """The records I sent that the central record holds, for the tablet to show beside its outbox."""
+    db = get_db()
+    since = (datetime.now(timezone.utc).date() - timedelta(days=MY_RECORDS_DAYS)).isoformat()
+    found = queries.my_recent_records(db, g.practitioner, since)
+    audit.record(db, g.practitioner["id"], "read", "my_records", g.practitioner["id"], request.path)
+    return {"server_time": records.engine.clock(), "since": since, "records": found}
+
+
 @bp.get("/sync/public-key")
 def public_key():
     return sealed.central_key(current_app).public_key_document()
@@ -302,6 +318,27 @@ OPENAPI = {
                     "400": _error("X-Fieldvisit-Device is not a device id (`malformed`)."),
                     "401": _error("Signed out (`signed_out`)."),
                     "403": _error("Another site's page (`wrong_origin`), or a revoked device (`device_revoked`)."),
+                },
+            },
+        },
+        "/api/sync/my-records": {
+            "get": {
+                "operationId": "myRecords",
+                "summary": "My records the central record holds, received today and in the last 7 days.",
+                "description": "For 'My records' on the device, beside its outbox: each record's id, kind, "
+                               "when it was recorded and received, and, where the practitioner may still see "
+                               "the family, the family's name, when the visit happened and a link to it.",
+                "responses": {
+                    "200": {"description": "The records, newest first.", "content": {"application/json": {
+                        "schema": {"type": "object", "required": ["server_time", "since", "records"], "properties": {
+                            "server_time": {"type": "string"}, "since": {"type": "string", "format": "date"},
+                            "records": {"type": "array", "items": {"type": "object", "properties": {
+                                "id": {"type": "string"}, "kind": {"type": "string"},
+                                "recorded_at": {"type": "string"}, "received_at": {"type": "string"},
+                                "family": {"type": ["string", "null"]}, "happened_at": {"type": ["string", "null"]},
+                                "href": {"type": ["string", "null"]}}}}}}}}},
+                    "401": _error("Signed out (`signed_out`)."),
+                    "403": _error("Another site's page (`wrong_origin`)."),
                 },
             },
         },

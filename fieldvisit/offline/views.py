@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, render_template
+from flask import Blueprint, Response, current_app, g, render_template, send_from_directory
 
 bp = Blueprint("offline", __name__)
 
@@ -114,6 +114,15 @@ def manifest_document():
              "purpose": "maskable"},
         ],
     }
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask every site for /favicon.ico: the app's own icon (a missing one logged an error
+    on every page, issue 12). A PNG is a favicon every browser reads."""
+    response = send_from_directory(Path(current_app.static_folder) / "icons", "icon-192.png", mimetype="image/png")
+    response.cache_control.max_age = 7 * 24 * 3600
+    return response
 
 
 @bp.get("/manifest.webmanifest")

@@ -229,6 +229,24 @@ def clashing_ids(visits):
     return clashing
 
 
+def agency_of_practitioner(db, practitioner_id):
+    if not isinstance(practitioner_id, int):
+        return None
+    row = db.execute("SELECT t.agency_id FROM practitioners p JOIN teams t ON t.id = p.team_id WHERE p.id = ?",
+                     [practitioner_id]).fetchone()
+    return row[0] if row else None
+
+
+def other_agencies_on_day(db, family_id, day, agency_id):
+    """The family's visits on `day` (a date) by an agency other than `agency_id`, not cancelled:
+    what a new visit that day would clash with unless both are joint (rule 16). Shown while the
+    date is chosen (issue 12), not only after the visit is put on the rota."""
+    same_day = db.query(SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? AND s.due_at >= ? AND s.due_at < ?"
+                        " AND s.status != 'cancelled' ORDER BY s.due_at",
+                        [family_id, day.isoformat(), (day + timedelta(days=1)).isoformat()])
+    return [visit for visit in same_day if visit["agency_id"] != agency_id]
+
+
 def visits_between(db, families_sql, params, start, end):
     """Scheduled (and recorded) visits to these families from `start` up to `end` (dates)."""
     return list(db.query(

@@ -111,7 +111,37 @@ def family_rota(family_id):
 
 
 def render_schedule(family, form, errors, status=200):
-    return render_template("rota/schedule.html", family=family, form=form, errors=errors), status
+    day = day_for(get_db(), family["id"], form.due_date.data, form.practitioner_id.data)
+    return render_template("rota/schedule.html", family=family, form=form, errors=errors, day=day), status
+
+
+def agency_of(db, practitioner_id):
+    """The agency of the practitioner who will visit (the one signed in until one is chosen)."""
+    return domain.agency_of_practitioner(db, practitioner_id) or g.practitioner["agency_id"]
+
+
+def day_for(db, family_id, day, practitioner_id):
+    """What the clash warning under a date says: the day and other agencies' visits on it."""
+    if not isinstance(day, date):
+        return None
+    return {"day": day, "others": domain.other_agencies_on_day(db, family_id, day, agency_of(db, practitioner_id))}
+
+
+@bp.get("/families/<int:family_id>/rota/day")
+@roles_required(*RECORDERS)
+def day_clashes(family_id):
+    """The partial under a date being chosen: other agencies' visits to the family that day
+    (issue 12: a clash is shown while choosing, not after "Put it on the rota")."""
+    db = get_db()
+    access.family_or_404(db, g.practitioner, family_id)
+    value = request.args.get("due_date") or next(
+        (v for k, v in request.args.items() if k.endswith("due_date")), "")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
+    return render_template("rota/_day.html", day=day_for(db, family_id, day, request.args.get("practitioner_id", type=int)))
 
 
 @bp.route("/families/<int:family_id>/rota/schedule", methods=["GET", "POST"])
@@ -326,8 +356,9 @@ def propose_unannounced(family_id):
         form.practitioner_id.choices = choices
         form.late = {index for index, p in enumerate(proposals) if p.late}
         audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
+    days = [day_for(db, family_id, entry.due_date.data, form.practitioner_id.data) for entry in form.proposals]
     return render_template("rota/unannounced.html", family=family, form=form, errors=errors, inputs=inputs,
-                           children=children, partnership=partnership), 400 if errors else 200
+                           children=children, partnership=partnership, days=days), 400 if errors else 200
 
 
 def default_practitioner(db, family_id, choices):
@@ -336,7 +367,10 @@ def default_practitioner(db, family_id, choices):
     allowed = [c[0] for c in choices]
     if g.practitioner["id"] in allowed and g.practitioner["role"] != "team_lead":
         return g.practitioner["id"]
-    return next((p for p in assigned if p in allowed), allowed[0] if allowed else None)
+    # Never another agency's practitioner by default (issue 12): the lead's own agency first.
+    own_agency = [p["id"] for p in domain.eligible_practitioners(db, family_id)
+                  if p["agency_id"] == g.practitioner["agency_id"] and p["id"] in allowed]
+    return next((p for p in assigned if p in allowed), own_agency[0] if own_agency else allowed[0] if allowed else None)
 
 
 # --- what the family may see ---------------------------------------------------------------

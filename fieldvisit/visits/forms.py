@@ -99,13 +99,30 @@ def text(label, required=None):
     return TextAreaField(label, validators=validators, filters=[clean_text])
 
 
+def may_be_seen(form):
+    """A child's seen-alone and bedroom questions are required when the child was seen, or
+    before that is answered (issue 12: every error in one round, as for the most demanding
+    answer), unless the visit did not go ahead (then no child can have been seen)."""
+    if form.seen.data == "yes":
+        return True
+    visit = getattr(form, "visit_form", None)
+    went_ahead = visit is None or may_have_gone_ahead(visit)
+    return not form.seen.data and went_ahead
+
+
+def may_have_gone_ahead(form):
+    """The questions of a completed visit are required when it was completed, or before the
+    outcome is answered (issue 12: errors in one round, not in two)."""
+    return form.outcome.data in ("completed", None, "")
+
+
 class ChildSeenForm(Form):
     child_id = HiddenField()
     seen = RadioField("Was the child seen?", choices=YES_NO, validators=[InputRequired("Say whether the child was seen")])
     seen_alone = RadioField("Was the child seen alone?", choices=YES_NO, validators=[
-        RequiredWhen(lambda form: form.seen.data == "yes", "Say whether the child was seen alone"), Optional()])
+        RequiredWhen(may_be_seen, "Say whether the child was seen alone"), Optional()])
     bedroom_seen = RadioField("Was the child's bedroom seen?", choices=YES_NO, validators=[
-        RequiredWhen(lambda form: form.seen.data == "yes", "Say whether the child's bedroom was seen"), Optional()])
+        RequiredWhen(may_be_seen, "Say whether the child's bedroom was seen"), Optional()])
     found_alone = BooleanField("This child was found alone or with an unsuitable carer")
     # Rule 11: an older child looking after a brother or sister (fieldvisit/children_alone.py).
     looking_after = BooleanField("This child was looking after a brother or sister")
@@ -209,7 +226,7 @@ class VisitRecordForm(FlaskForm):
             raise ValidationError("The next visit must be due on or after the date of this visit")
 
     def validate_analysis(self, field):
-        if self.outcome.data == "completed" and not field.data:
+        if may_have_gone_ahead(self) and not field.data:
             raise ValidationError("Enter your analysis of the visit")
 
     def validate_child_alone_details(self, field):
@@ -224,6 +241,8 @@ class VisitRecordForm(FlaskForm):
             raise ValidationError("Tick which child was found alone or with an unsuitable carer")
 
     def validate(self, extra_validators=None):
+        for entry in self.children:  # each child's questions depend on the visit's outcome
+            entry.form.visit_form = self
         valid = super().validate(extra_validators)
         return self._home_conditions_rated() & self._sleep_answered() and valid
 
@@ -255,7 +274,7 @@ class VisitRecordForm(FlaskForm):
 
     def _home_conditions_rated(self):
         """A completed visit rates every heading ('Not seen' is an answer)."""
-        if self.outcome.data != "completed":
+        if not may_have_gone_ahead(self):
             return True
         rated = True
         for heading, label in HOME_CONDITION_HEADINGS.items():

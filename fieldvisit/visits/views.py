@@ -101,6 +101,19 @@ def show_visit(visit_id):
                            saved=request.args.get("saved"), amended=request.args.get("amended"))
 
 
+@bp.get("/visits/<visit_id>/print")
+@login_required
+def print_visit(visit_id):
+    """The visit record on A4, marked OFFICIAL-SENSITIVE, with no navigation (issue 12)."""
+    db = get_db()
+    family_id = access.visit_or_404(db, g.practitioner, visit_id)
+    visit = domain.visit_record(db, visit_id)
+    family = db["families"].get(family_id)
+    audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
+    return render_template("visits/print.html", visit=visit, family=family, saved=None, amended=None,
+                           printed_at=datetime.now().isoformat(timespec="seconds"))
+
+
 @bp.route("/visits/<visit_id>/amend", methods=["GET", "POST"])
 @roles_required(*RECORDERS)
 def amend_visit(visit_id):

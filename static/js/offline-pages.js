@@ -124,6 +124,16 @@ async function pinPage() {
   }
   const changing = await hasPin(who.practitioner_id);
   show("[data-fv-changing]", changing);
+  const params = new URLSearchParams(location.search);
+  const next = safeNext(params.get("next"));
+  for (const link of document.querySelectorAll("[data-fv-skip], [data-fv-pin-next]")) link.href = next;
+  if (params.get("welcome") === "1" && !changing) {
+    // The first sign-in on this tablet leads here (Today's "Set it up now"): say why, let it wait.
+    show("[data-fv-welcome]");
+    document.querySelector("h1").textContent = "Set up this tablet to work with no signal";
+    const nextLink = document.querySelector("[data-fv-pin-next]");
+    if (nextLink && next !== "/today") nextLink.textContent = "Continue";
+  }
   if (changing) {
     document.querySelector("h1").textContent = "Set a new PIN";
     document.title = document.title.replace("Set a PIN", "Set a new PIN");
@@ -176,7 +186,10 @@ async function pinPage() {
 // ---- Records on this tablet ----
 
 async function recordsPage() {
-  document.addEventListener("fieldvisit:status", (event) => renderRecords(event.detail));
+  document.addEventListener("fieldvisit:status", (event) => {
+    renderRecords(event.detail);
+    renderMyRecords(event.detail);
+  });
   const lock = document.querySelector("[data-fv-lock]");
   if (lock) {
     lock.addEventListener("click", async () => {
@@ -232,6 +245,72 @@ function renderRecords(view) {
       return row;
     }));
   }
+}
+
+// ---- My records: what the outbox holds, merged with what the central record holds ----
+
+const sent = { records: null, fetchedFor: null, asking: null };
+
+/** The records the central record holds of mine (last 7 days); kept in memory only. */
+async function fetchSent(lastSync) {
+  if (sent.asking || sent.fetchedFor === lastSync) return;
+  sent.asking = (async () => {
+    try {
+      const response = await fetch("/api/sync/my-records", { credentials: "same-origin", cache: "no-store" });
+      if (response.ok) sent.records = (await response.json()).records;
+      sent.fetchedFor = lastSync;
+    } catch { /* no signal: the outbox is still listed */ }
+  })();
+  await sent.asking;
+  sent.asking = null;
+}
+
+const WHERE = { queued: "On this tablet, not sent yet", rejected: "Needs your attention", conflict: "Needs your attention" };
+
+function sentTitle(record) {
+  const what = describe.kind(record.kind);
+  if (!record.family) return what;
+  const when = record.happened_at ? `, ${timeOfDay(Date.parse(record.happened_at))}` : "";
+  return `${what}: ${record.family}${when}`;
+}
+
+async function renderMyRecords(view) {
+  await fetchSent(view.sync.last_success_at || 0);
+  const rows = [];
+  const onTablet = new Set(view.items.map((entry) => entry.id));
+  for (const entry of view.items) {
+    const title = (view.titles.get(entry.id) || {}).title || describe.kind(entry.kind);
+    const href = entry.status === "queued" ? "#waiting" : "#attention";
+    rows.push({ id: entry.id, at: entry.saved_at, title, href, where: WHERE[entry.status] || WHERE.queued, state: entry.status });
+  }
+  for (const record of sent.records || []) {
+    if (onTablet.has(record.id)) continue;
+    rows.push({ id: record.id, at: Date.parse(record.recorded_at) || Date.parse(record.received_at), title: sentTitle(record),
+      href: record.href, where: "Sent to the central record", state: "sent" });
+  }
+  rows.sort((a, b) => b.at - a.at);
+  const body = document.querySelector("[data-fv-my-records]");
+  if (!body) return;
+  body.replaceChildren(...rows.map((entry) => {
+    const row = cell("tr", null, "govuk-table__row");
+    row.dataset.fvItem = entry.id;
+    row.dataset.fvState = entry.state;
+    const first = cell("td", null, "govuk-table__cell");
+    first.append(entry.href ? linkTo(entry.href, entry.title) : entry.title);
+    first.dataset.label = "Record";
+    const saved = cell("td", Number.isFinite(entry.at) ? timeOfDay(entry.at) : "", "govuk-table__cell");
+    saved.dataset.label = "Saved";
+    const where = cell("td", entry.where, "govuk-table__cell");
+    where.dataset.label = "Where it is";
+    row.append(first, saved, where);
+    return row;
+  }));
+  show("[data-fv-my-records-table]", rows.length > 0);
+  const note = document.querySelector("[data-fv-my-records-note]");
+  note.textContent = sent.records === null
+    ? "Records already sent are listed here when there is signal."
+    : rows.length ? "" : "You have not saved any records in the last 7 days.";
+  note.hidden = !note.textContent;
 }
 
 function attentionCard(entry, view) {

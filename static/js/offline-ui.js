@@ -11,18 +11,20 @@ import {
   removePagesOfOthers, setCurrentPractitioner, syncState,
 } from "/static/js/outbox.js";
 import { attachRecordForms } from "/static/js/record-forms.js";
-import { backoffDelay, hooks, syncNow } from "/static/js/sync.js";
+import { activity, backoffDelay, hooks, syncNow } from "/static/js/sync.js";
 import { askWorker, registerWorker } from "/static/js/worker-link.js";
 import { startOfflinePage } from "/static/js/offline-pages.js";
-import { describe, timeOfDay } from "/static/js/offline-words.js";
+import { showReadiness } from "/static/js/offline-setup.js";
+import { describe, tabletState, timeOfDay } from "/static/js/offline-words.js";
 
 const KEEPALIVE_MS = 20 * 1000; // keeps the service worker (and the unlocked key) while the app is open
 const CHECK_AGAIN_MS = 60 * 1000;
 const BUSY_AGAIN_MS = 5 * 1000;
 
+const OPENED_AT = Date.now();
 const page = {
   status: null, practitioner: null, fromCache: false, persisted: null,
-  failures: 0, timer: null, running: null,
+  failures: 0, timer: null, running: null, renders: 0,
 };
 
 hooks.switchPractitioner = switchPractitioner;
@@ -30,7 +32,14 @@ hooks.switchPractitioner = switchPractitioner;
 start().catch((error) => console.error("Fieldvisit offline:", error));
 
 async function start() {
-  if (!window.isSecureContext || !window.indexedDB || !window.crypto || !crypto.subtle) return;
+  if (!window.isSecureContext || !window.indexedDB || !window.crypto || !crypto.subtle) {
+    // Nothing can be kept on this browser: the status area has nothing true to say.
+    document.querySelectorAll("[data-fv-sync]").forEach((status) => {
+      status.classList.remove("fv-sync--pending");
+      status.hidden = true;
+    });
+    return;
+  }
   const registering = registerWorker();
   page.status = document.querySelector("[data-fv-sync]");
   page.fromCache = Boolean(page.status && page.status.dataset.fvCachedAt);
@@ -71,6 +80,8 @@ async function start() {
       button.addEventListener("click", () => trigger({ pack: "force" }, true)));
   }
   onChange(() => render());
+  document.addEventListener("fieldvisit:sync-activity", () => render());
+  showReadiness();
   await render();
   const registration = await registering;
   if (registration && !navigator.serviceWorker.controller) {
@@ -260,12 +271,16 @@ function announceLive(text) {
 
 async function render() {
   if (!page.status) return;
+  const seq = ++page.renders; // renders overlap: only the latest one writes
   const who = await currentPractitioner();
+  if (seq !== page.renders) return;
   if (!who) {
+    page.status.classList.remove("fv-sync--pending");
     page.status.hidden = true;
     return;
   }
   const id = who.practitioner_id;
+  const readAt = performance.now(); // what is read below is as new as this, or newer
   const [items, sync, pinSet, pages, pack, others] = await Promise.all([
     itemsOf(id), syncState(id), hasPin(id), pagesOf(id), packOf(id), countOthers(id)]);
   const worker = await askWorker({ type: "status" }, 3000).catch(() => ({ unlocked: false }));
@@ -274,17 +289,25 @@ async function render() {
     const described = await askWorker({ type: "describe-items" }, 10000).catch(() => null);
     if (described && described.ok) titles = new Map(described.items.map((entry) => [entry.id, entry]));
   }
+  if (seq !== page.renders) return;
   const view = {
     items, sync, pinSet, pages, pack, others, titles, unlocked: Boolean(worker.unlocked),
     persisted: page.persisted, fromCache: page.fromCache,
     cachedAt: page.fromCache ? Number(page.status.dataset.fvCachedAt) : null,
+    openedAt: OPENED_AT, syncing: activity.running > 0, readAt,
   };
+  const state = tabletState(view);
   page.status.querySelector("[data-fv-sync-summary]").textContent = describe.summary(view);
   fillFacts(page.status.querySelector("[data-fv-sync-facts]"), describe.facts(view));
   fillItems(page.status.querySelector("[data-fv-sync-items]"), view);
   fillAlerts(page.status.querySelector("[data-fv-sync-alerts]"), view);
-  page.status.dataset.fvCountWaiting = String(items.filter((entry) => entry.status === "queued").length);
-  page.status.dataset.fvCountAttention = String(items.filter((entry) => entry.status !== "queued").length);
+  // The same state, for styles and tests: one source for every statement on the page.
+  Object.assign(page.status.dataset, {
+    fvCountWaiting: String(state.waiting), fvCountAttention: String(state.attention), fvSignal: state.signal,
+    fvLastSync: state.lastSync ? String(state.lastSync) : "", fvSyncing: state.syncing ? "yes" : "no",
+    fvOfflineReady: state.offlineReady ? "yes" : "no",
+  });
+  page.status.classList.remove("fv-sync--pending");
   document.dispatchEvent(new CustomEvent("fieldvisit:status", { detail: view }));
 }
 

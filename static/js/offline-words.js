@@ -72,18 +72,21 @@ export const describe = {
     return ITEM_PROBLEMS[entry.last_problem] || "waiting to be sent";
   },
 
+  /** The one line of the status bar, from the tablet's state (never two statements that disagree). */
   summary(view) {
-    const waiting = view.items.filter((entry) => entry.status === "queued");
-    const attention = view.items.length - waiting.length;
+    const state = tabletState(view);
     const parts = [];
-    if (waiting.length) {
-      const oldest = Math.min(...waiting.map((entry) => entry.saved_at));
-      parts.push(`${plural(waiting.length, "record")} waiting to be sent, oldest saved ${age(Date.now() - oldest)} ago`);
-    } else if (!attention) {
+    if (state.attention) parts.push(`${plural(state.attention, "record")} ${state.attention === 1 ? "needs" : "need"} your attention`);
+    if (state.waiting) {
+      parts.push(`${plural(state.waiting, "record")} waiting to be sent, oldest saved ${age(Date.now() - state.oldestWaiting)} ago`);
+    }
+    if (!state.attention && !state.waiting) {
+      if (state.syncing && !state.lastSync) return "Checking with the central record…";
+      if (!state.lastSync) return "Nothing saved on this tablet yet";
       parts.push("All your records are sent");
     }
-    if (attention) parts.push(`${plural(attention, "record")} ${attention === 1 ? "needs" : "need"} your attention`);
-    parts.push(view.sync.last_success_at ? `last sync ${timeOfDay(view.sync.last_success_at)}` : "not synced yet");
+    if (state.syncing) parts.push("sending now");
+    else if (state.lastSync) parts.push(`last sync ${timeOfDay(state.lastSync)}`);
     const text = parts.join(", ");
     return text.charAt(0).toUpperCase() + text.slice(1);
   },
@@ -114,24 +117,67 @@ export const describe = {
     return facts;
   },
 
+  /** What else the practitioner needs to know or do, from the same state as the summary. */
   alerts(view, here) {
+    const state = tabletState(view);
     const alerts = [];
-    const attention = view.items.filter((entry) => entry.status !== "queued").length;
-    if (view.fromCache && view.cachedAt) {
-      alerts.push({ tone: "info", text: `No signal: this is the copy of this page kept on this tablet at ${timeOfDay(view.cachedAt)}.` });
+    if (state.fromCache && state.signal === "none") {
+      alerts.push({ tone: "info", text: `No signal: this is the copy of this page kept on this tablet at ${timeOfDay(state.cachedAt)}.` });
+    } else if (state.fromCache) {
+      alerts.push({ tone: "info", text: `There is signal again: this is the copy of this page kept on this tablet at ${timeOfDay(state.cachedAt)}.`,
+        href: here, linkText: "Show the latest" });
+    } else if (state.signal === "none") {
+      alerts.push({ tone: "info", text: "No signal: what you save is kept on this tablet and sent when there is." });
     }
-    if (view.sync.paused === "signed_out") {
+    if (state.signedOut) {
       alerts.push({ tone: "warning", text: "You have been signed out, so your records cannot be sent.",
         href: `/sign-in?next=${encodeURIComponent(here)}`, linkText: "Sign in again to send them" });
     }
-    if (attention) {
-      alerts.push({ tone: "warning", text: `${plural(attention, "record")} ${attention === 1 ? "needs" : "need"} your attention.`,
+    if (state.attention) {
+      alerts.push({ tone: "warning", text: `${plural(state.attention, "record")} ${state.attention === 1 ? "needs" : "need"} your attention.`,
         href: "/offline/records", linkText: "See what to do" });
     }
-    if (!view.pinSet && !here.startsWith("/offline/pin")) {
-      alerts.push({ tone: "info", text: "To use Fieldvisit with no signal, set a PIN first.",
-        href: "/offline/pin", linkText: "Set a PIN" });
+    if (!state.offlineReady && !here.startsWith("/offline/pin")) {
+      alerts.push({ tone: "info", text: "This tablet is not set up to work with no signal yet.",
+        href: "/offline/pin", linkText: "Set it up (set a PIN)" });
+    }
+    if (!alerts.length && state.offlineReady) {
+      const pages = view.pages ? view.pages.length : 0;
+      alerts.push({ tone: "quiet", text: pages
+        ? `This tablet is ready to work with no signal: ${plural(pages, "page")} of your visits kept.`
+        : "This tablet is ready to work with no signal." });
     }
     return alerts;
   },
 };
+
+/**
+ * The tablet's state, the one source every statement of the status area is made from: signal,
+ * last sync, records waiting, records needing attention (issue 12: a status that never
+ * contradicts itself). `signal` is "yes" after a sync that reached the central record, "none"
+ * after one that could not (or on a page opened from the tablet's copy), "unknown" before either.
+ */
+export function tabletState(view) {
+  const sync = view.sync || {};
+  const waitingItems = view.items.filter((entry) => entry.status === "queued");
+  const contact = sync.last_contact_at || 0; // the central record last answered
+  const failure = sync.last_problem === "offline" ? sync.last_failure_at || 0 : 0;
+  const cachedAt = view.fromCache ? view.cachedAt || 0 : 0;
+  let signal = "unknown";
+  if (failure > contact) signal = "none";
+  else if (contact) signal = "yes";
+  // A page opened from the tablet's copy means the network failed, until the central record answers.
+  if (view.fromCache && !(contact > (view.openedAt || 0))) signal = "none";
+  return {
+    signal,
+    lastSync: sync.last_success_at || null,
+    waiting: waitingItems.length,
+    oldestWaiting: waitingItems.length ? Math.min(...waitingItems.map((entry) => entry.saved_at)) : null,
+    attention: view.items.length - waitingItems.length,
+    syncing: Boolean(view.syncing),
+    signedOut: sync.paused === "signed_out",
+    offlineReady: Boolean(view.pinSet),
+    fromCache: Boolean(view.fromCache && view.cachedAt),
+    cachedAt,
+  };
+}

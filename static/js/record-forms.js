@@ -18,12 +18,14 @@ const KIND_LINKS = {
   amendment: (receipt, payload) => payload.visit_id && `/visits/${payload.visit_id}`,
 };
 const held = new Map(); // record id → releases its draft lock
+const notices = new Map(); // form → {item, at}: a "Saved on this tablet — not sent yet" notice shown
 const state = { practitionerId: null, fromCache: false, enabled: false, onSaved: () => {} };
 
 /** Make every record form on the page save through the outbox. */
 export async function attachRecordForms({ practitionerId, fromCache, canSeal, onSaved }) {
   const forms = [...document.querySelectorAll("form[data-record-kind]")];
   document.addEventListener("submit", onSubmit, true);
+  document.addEventListener("fieldvisit:status", (event) => updateNotices(event.detail));
   if (!forms.length || practitionerId == null) return;
   Object.assign(state, { practitionerId, fromCache, onSaved: onSaved || (() => {}) });
   for (const form of forms) await claimDraft(form);
@@ -181,7 +183,7 @@ function link(href, text) {
 }
 
 /** A GOV.UK notification banner just before the form, replacing any earlier one. */
-function showNotice(form, tone, heading, lines, actions = [], more = []) {
+function showNotice(form, tone, heading, lines, actions = [], more = [], focus = true) {
   const previous = form.previousElementSibling;
   if (previous && previous.matches("[data-fv-save-notice]")) previous.remove();
   const titleId = `fv-save-notice-${Date.now()}`;
@@ -198,12 +200,28 @@ function showNotice(form, tone, heading, lines, actions = [], more = []) {
     ...more,
     actions.length ? element("p", { class: "govuk-body fv-save-notice__actions" }, ...actions) : null));
   form.before(banner);
-  banner.focus();
+  if (focus) banner.focus();
   return banner;
+}
+
+/**
+ * The save notice follows the tablet's state (issue 12, one true status): once the status area
+ * no longer holds the record, the notice no longer says "not sent yet".
+ */
+function updateNotices(view) {
+  for (const [form, shown] of notices) {
+    if (!stillShowing(form, shown.item) || !form.isConnected) { notices.delete(form); continue; }
+    if (!(view.readAt > shown.at)) continue; // read before the notice was shown
+    const entry = view.items.find((candidate) => candidate.id === shown.item.id);
+    if (entry && entry.status === "queued") continue;
+    notices.delete(form);
+    showReceipt(form, shown.item, entry ? { status: entry.status } : { status: "stored", ref: shown.item.id }, false);
+  }
 }
 
 function showSaved(form, item) {
   form.hidden = true;
+  notices.set(form, { item, at: performance.now() });
   showNotice(form, "saved", "Saved on this tablet — not sent yet", [
     "It is sending to the central record now. If there is no signal, it is sent as soon as there is.",
   ], noticeActions(form, item), followUps(form, item));
@@ -221,24 +239,27 @@ function showWaiting(form, item, reason) {
   if (reason === "signed_out") {
     actions.unshift(link(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`, "Sign in again"));
   }
+  notices.set(form, { item, at: performance.now() });
   showNotice(form, "saved", "Saved on this tablet — not sent yet",
     [WAITING[reason] || WAITING.offline], actions, followUps(form, item));
 }
 
-function showSent(form, item, receipt) {
+function showSent(form, item, receipt, focus = true) {
+  notices.delete(form);
   const linkTo = KIND_LINKS[item.kind] && KIND_LINKS[item.kind](receipt, item.payload);
   showNotice(form, "success", "Sent to the central record",
     ["The central record has it. Nothing more is kept on this tablet for this record."],
-    linkTo ? [link(linkTo, "View the record")] : [], followUps(form, item));
+    linkTo ? [link(linkTo, "View the record")] : [], followUps(form, item), focus);
 }
 
-function showReceipt(form, item, receipt) {
+function showReceipt(form, item, receipt, focus = true) {
+  notices.delete(form);
   if (receipt.status === "stored" || receipt.status === "duplicate") {
-    showSent(form, item, receipt);
+    showSent(form, item, receipt, focus);
   } else {
     showNotice(form, "error", receipt.status === "conflict" ? "Kept for review" : "Not accepted by the central record",
       ["It is kept on this tablet under “Needs your attention”, with what needs changing."],
-      [link("/offline/records", "See records that need your attention")]);
+      [link("/offline/records", "See records that need your attention")], [], focus);
   }
 }
 

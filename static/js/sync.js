@@ -60,9 +60,28 @@ export function backoffDelay(failures, random = Math.random) {
  */
 export function syncNow(options = {}) {
   const locks = globalThis.navigator && navigator.locks;
-  if (!locks) return runSync(options);
+  if (!locks) return running(options);
   return locks.request(LOCK_NAME, { ifAvailable: !options.wait },
-    (lock) => (lock ? runSync(options) : { state: "busy", receipts: {} }));
+    (lock) => (lock ? running(options) : { state: "busy", receipts: {} }));
+}
+
+/** Is a sync started from this page running now? The status area says "sending now" meanwhile. */
+export const activity = { running: 0 };
+
+async function running(options) {
+  activity.running += 1;
+  announce();
+  try {
+    return await runSync(options);
+  } finally {
+    activity.running -= 1;
+    announce();
+  }
+}
+
+function announce() {
+  // Pages listen (offline-ui.js renders the status again); the service worker has no document.
+  if (typeof document !== "undefined") document.dispatchEvent(new CustomEvent("fieldvisit:sync-activity"));
 }
 
 async function runSync({ pack = "auto", secret = false } = {}) {
@@ -77,14 +96,18 @@ async function runSync({ pack = "auto", secret = false } = {}) {
     if (pack === "force" || (pack === "auto" && (await packIsOld(practitionerId)))) {
       await refreshPack(practitionerId, outcome, pack);
     }
+    // A sync with nothing to send and a fresh pack asks nothing of the network: only an answer
+    // from the central record says there is signal (the status area's "signal", issue 12).
     await updateSyncState(practitionerId, {
       last_success_at: Date.now(), paused: null, last_problem: null, failures: 0,
+      ...(outcome.contacted ? { last_contact_at: Date.now() } : {}),
     });
   } catch (error) {
     outcome.state = error instanceof Stop ? error.state : (error instanceof TypeError ? "offline" : "error");
     outcome.detail = String(error && error.message);
     if (outcome.state !== "switched") {
       const state = await syncState(practitionerId);
+      if (outcome.contacted && outcome.state !== "offline") await updateSyncState(practitionerId, { last_contact_at: Date.now() });
       await updateSyncState(practitionerId, {
         last_problem: outcome.state, last_failure_at: Date.now(), failures: (state.failures || 0) + 1,
         paused: outcome.state === "signed_out" ? "signed_out" : null,
@@ -183,6 +206,7 @@ async function sendBatch(practitionerId, deviceId, batch, outcome) {
     await noteAttempt(ids, "offline");
     throw new Stop("offline");
   }
+  outcome.contacted = true;
   if (response.status === 401) {
     await noteAttempt(ids, "signed_out");
     throw new Stop("signed_out");
@@ -252,6 +276,7 @@ async function refreshPack(practitionerId, outcome, mode) {
   } catch {
     throw new Stop("offline");
   }
+  outcome.contacted = true;
   if (response.status === 401) throw new Stop("signed_out");
   if (response.status === 403) await stopIfRevoked(practitionerId, response, []);
   if (!response.ok) throw new Stop("server_error", String(response.status));

@@ -1,0 +1,1 @@
+"""Short help pages, one per area, linked from every page's footer (issue 12)."""
