@@ -179,6 +179,9 @@ def register_error_pages(app):
     def not_found(error):
         return api_or_page(404, "errors/404.html")
 
+    from fieldvisit.access import NotVisible
+    app.register_error_handler(NotVisible, not_found)  # need to know: the same answer as "not found"
+
     @app.errorhandler(405)
     def method_not_allowed(error):
         # RFC 9110 15.5.6: a 405 says which methods the address takes.

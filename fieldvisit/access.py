@@ -5,7 +5,15 @@ of their team (held by the team, or with a practitioner of the team assigned); a
 admin manages accounts and sees no family. Anything else is a 404, so a
 practitioner cannot even learn that a family exists.
 """
-from flask import abort
+
+
+class NotVisible(LookupError):
+    """What this practitioner may not see, or what does not exist: the app answers both with the
+    same 404 page (fieldvisit/__init__.py), so this module stays plain Python (issue 9)."""
+
+
+def abort(code):
+    raise NotVisible(code)
 
 ROLES = {
     "family_support_worker": "Family support worker",

@@ -85,3 +85,19 @@ def head(db):
     """(id, hash) of the last entry: written down elsewhere, it also shows that no entry was cut off the end."""
     row = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def chained(db, entries):
+    """Entries ({at, practitioner_id, action, entity, entity_id, route}) given the id, previous hash and
+    hash that follow the log's last entry, in order, for one bulk insert in the same transaction
+    (the county-sized demo writes its history this way; the m0036 trigger checks each link)."""
+    last_id, last_hash = head(db)
+    linked = []
+    for entry in entries:
+        last_id += 1
+        entity_id = None if entry["entity_id"] is None else str(entry["entity_id"])
+        digest = entry_hash(last_id, entry["at"], entry["practitioner_id"], entry["action"], entry["entity"],
+                            entity_id, entry["route"], last_hash)
+        linked.append(dict(entry, id=last_id, entity_id=entity_id, prev_hash=last_hash, hash=digest))
+        last_hash = digest
+    return linked

@@ -20,6 +20,7 @@ import sys
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from fieldvisit import audit
 from fieldvisit.bodymap import figures
 from fieldvisit.bodymap.domain import placement
 from fieldvisit.children_alone.rules import HOME_ALONE_SOURCE, HOME_ALONE_STEPS
@@ -174,6 +175,8 @@ class Builder:
             self.history(rows, family_id, created, plan, children, assigned, lead)
         with self.db.atomic():
             for table, table_rows in rows.items():
+                if table == "audit_log":  # hash-chained (issue 14): each line follows the last one
+                    table_rows = audit.chained(self.db, table_rows)
                 self.insert(table, table_rows)
 
     def history(self, rows, family_id, created, plan, children, assigned, lead):

@@ -453,9 +453,9 @@ ID_SOURCES = {
     "mark_id": "SELECT m.id, b.family_id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id",
     "conflict_id": "SELECT id, json_extract(payload, '$.family_id') FROM sync_conflicts",
     "adult_id": "SELECT id, family_id FROM adults",
+    # An assignment to end (a family's page); on admin pages: see test_admin_pages_do_not_exist_for_anyone_else
     "practitioner_id": "SELECT practitioner_id, family_id FROM assignments",
     "team_id": None,  # another team than the practitioner's own
-    "practitioner_id": None,  # admin pages only: see test_admin_pages_do_not_exist_for_anyone_else
     "key": None,  # a partnership setting's name, admin pages only
     # A device belongs to no family: only admins may revoke one, and any one (tests/test_devices_views.py).
     "device_id": "SELECT device_id, NULL FROM devices WHERE 0",
@@ -500,7 +500,8 @@ def assert_unchanged(db, before):
         assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'write'").fetchone()[0] == before[2]
 
 
-ADMIN_ROUTES = [key for key in ROUTES if key[0].startswith("/admin/")]
+# Admins' own pages: practitioners, teams, settings, the import, and the registered devices (issue 14).
+ADMIN_ROUTES = [key for key in ROUTES if key[0].startswith(("/admin/", "/devices"))]
 ID_ROUTES = [key for key in ROUTES if any(m.group(2) in ID_SOURCES for m in ARGUMENT.finditer(key[0]))
              and key not in ADMIN_ROUTES]
 
