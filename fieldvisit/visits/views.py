@@ -108,9 +108,10 @@ def print_visit(visit_id):
     db = get_db()
     family_id = access.visit_or_404(db, g.practitioner, visit_id)
     visit = domain.visit_record(db, visit_id)
-    family = db["families"].get(family_id)
+    family = families.family(db, family_id)
     audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/print.html", visit=visit, family=family, saved=None, amended=None,
+                           safe_sleep=safe_sleep.for_visit(db, visit_id),
                            printed_at=datetime.now().isoformat(timespec="seconds"))
 
 
