@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
                    request, session, url_for)
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -149,6 +150,9 @@ def sign_in():
             session.clear()
             session.permanent = True
             session["sid"] = sessions.start(db, row[0], request.user_agent.string)
+            # The form token is made now, so every answer's session cookie carries the same one: a
+            # background request (the pack) answered after a form page cannot drop it (CSRF failures).
+            generate_csrf()
             tell_about_failures(db, row[0], username)
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
             response = redirect(safe_next(request.args.get("next")) or url_for("today.today"))
