@@ -61,9 +61,18 @@ else
   # "@" starts every process's clock at that moment, so a test server restarted later would go
   # back in time (and find its own session cookies signed in the future).
   after_holiday=$(( $(TZ=Europe/London date -d '2027-05-04 09:30:00' +%s) - $(date +%s) ))
+  # One process (no xdist workers) with the clock moved: tests/conftest.py leaves as soon as the
+  # summary is printed, as a library thread can hang at exit under libfaketime.
+  # Tests that start other processes (a live server, the backup and restore commands, the fault
+  # injector) run on the real clock only: under libfaketime a multi-threaded child process can
+  # wait for ever on a lock at start-up. They judge no dates.
+  REAL_CLOCK_ONLY=(--ignore=tests/test_backups.py --ignore=tests/test_offline_fault_injection.py
+    --ignore=tests/test_offline_sync_api_kill.py --ignore=tests/test_offline_sync_concurrency.py
+    --ignore=tests/test_hardening_input_headers.py)
   for clock in "+365d" "$( [ "$after_holiday" -ge 0 ] && echo "+${after_holiday}s" || echo "${after_holiday}s" )"; do
     run_step "domain and route tests with the clock at FAKETIME='$clock' ($(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" TZ=Europe/London date '+%a %-d %b %Y %H:%M'))" \
-      env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -n 2 -p no:cacheprovider tests --ignore=tests/browser
+      timeout 1500 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -p no:xdist -p no:cacheprovider tests \
+        --ignore=tests/browser "${REAL_CLOCK_ONLY[@]}"
   done
 fi
 echo

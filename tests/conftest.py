@@ -73,3 +73,22 @@ def auth(client):
 def today():
     """The day the test runs, read once from the clock the app reads too (see tests/clock.py)."""
     return date.today()
+
+
+# Under libfaketime (scripts/test.sh runs the domain and route tests with the clock moved) a
+# library thread can wait for ever on a lock at interpreter exit, after every test has run and
+# the summary is printed: leave at once with pytest's own exit status instead.
+_exit_status = {}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _exit_status["code"] = int(exitstatus)
+
+
+def pytest_unconfigure(config):
+    import os
+    import sys
+    if os.environ.get("FAKETIME") and not hasattr(config, "workerinput") and "code" in _exit_status:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status["code"])
