@@ -38,7 +38,9 @@ def test_an_empty_save_of_a_four_child_visit_lists_every_missing_answer_at_once(
     page.goto(f"{live_server.url}/families/{family_id}/visits/new")
     page.get_by_role("button", name="Save visit record").click()
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_be_visible()
+    # The save waits for a sync already under way (the first pack on this server, or one kept
+    # again after a setting changed) before the server's answer shows.
+    expect(summary).to_be_visible(timeout=30_000)
     hrefs = summary.locator("a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
     assert {href.lstrip("#") for href in hrefs} == every_required_answer(4, adults)
     for href in hrefs:  # every link leads to a field on the page
@@ -456,6 +458,6 @@ def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
         taps.tap(group.get_by_label("Adequate", exact=True))
     taps.type(page.get_by_label("Your analysis"), "Routine visit; no concerns.")
     taps.tap(page.get_by_role("button", name="Save visit record"))
-    expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible()
+    expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible(timeout=30_000)
     print(f"\nA routine visit to one child on a {name}: {taps.count} taps")
     assert taps.count < 20, taps.count
