@@ -273,6 +273,20 @@ def test_sign_in_with_the_token_works_and_sign_out_needs_it_too(csrf_app):
     assert client.get("/today").status_code == 302
 
 
+def test_the_session_cookie_set_at_sign_in_already_carries_a_new_form_token(csrf_app):
+    # Background requests (the service worker's app shell, the pack) started with the sign-in
+    # answer's cookie are answered with it again; were the form token made only by the next page,
+    # an answer arriving after that page would drop the token and the page's forms would fail.
+    client = csrf_app.test_client()
+    token = token_from(client, "/sign-in")
+    with client.session_transaction() as session:
+        before = session["csrf_token"]
+    client.post("/sign-in", data={"username": "demo-worker", "password": DEMO_PASSWORD, "csrf_token": token})
+    with client.session_transaction() as session:
+        assert session["csrf_token"] and session["csrf_token"] != before
+        assert session["sid"]
+
+
 def test_a_wrong_csrf_token_is_refused(csrf_app):
     client = csrf_app.test_client()
     token_from(client, "/sign-in")

@@ -152,6 +152,9 @@ def sign_in():
             session["sid"] = sessions.start(db, row[0], request.user_agent.string)
             # The form token is made now, so every answer's session cookie carries the same one: a
             # background request (the pack) answered after a form page cannot drop it (CSRF failures).
+            # The sign-in form already made one for the old session and flask-wtf keeps it in `g`:
+            # forget it, or no new token reaches the new session.
+            g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
             generate_csrf()
             tell_about_failures(db, row[0], username)
             audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
