@@ -9,7 +9,7 @@
 // tablet is never used again, so a kept form opened twice cannot make two records with
 // one id (OFFLINE.md, enketo-express #567).
 
-import { OutboxError, deviceTime, idState, saveRecord } from "/static/js/outbox.js";
+import { OutboxError, deviceTime, idState, item as outboxEntry, saveRecord } from "/static/js/outbox.js";
 import { SYNC_TAG, syncNow } from "/static/js/sync.js";
 import { askWorker } from "/static/js/worker-link.js";
 
@@ -139,7 +139,7 @@ async function saveForm(form, submitter) {
   requestBackgroundSync();
   const outcome = await syncNow({ pack: "skip", wait: true });
   if (!stillShowing(form, item)) return; // they have moved on; the status area tells the rest
-  const receipt = outcome.receipts && outcome.receipts[item.id];
+  const receipt = await receiptFor(item, outcome);
   if (!receipt) {
     showWaiting(form, item, outcome.state);
     return;
@@ -153,6 +153,20 @@ async function saveForm(form, submitter) {
     return;
   }
   showReceipt(form, item, receipt);
+}
+
+/**
+ * The central record's answer for this item: from this sync, or from a sync already under way
+ * that sent it first (this one then found nothing to send). The outbox lets an item go only on
+ * a stored or duplicate receipt, and keeps a refused one with its status.
+ */
+async function receiptFor(item, outcome) {
+  const receipt = outcome.receipts && outcome.receipts[item.id];
+  if (receipt || outcome.state !== "done") return receipt || null;
+  const entry = await outboxEntry(item.id);
+  if (!entry) return { id: item.id, status: "duplicate" };
+  if (entry.status === "rejected" || entry.status === "conflict") return { id: item.id, status: entry.status };
+  return null;
 }
 
 function passThrough(form, submitter) {

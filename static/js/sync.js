@@ -6,7 +6,8 @@
 // in again; rejected and conflicting items are kept for their author ("Needs your
 // attention"); no signal, 5xx, 408 and 429 leave everything queued for the next try.
 // Runs in a page (app start, `online`, visible again, the timer, "Sync now") or in the
-// service worker (Background Sync); a Web Lock makes sure only one runs at a time.
+// service worker (Background Sync); Web Locks make sure only one send and one pack refresh
+// run at a time.
 
 import { sealJson } from "/static/js/crypto.js";
 import {
@@ -20,6 +21,7 @@ import {
 
 export const SYNC_TAG = "fieldvisit-outbox";
 export const LOCK_NAME = "fieldvisit-sync";
+export const PACK_LOCK_NAME = "fieldvisit-pack";
 export const MAX_BATCH_ITEMS = 100;
 export const MAX_BATCH_BYTES = 1900 * 1024; // the server takes up to 2 MB a batch
 export const PACK_MAX_AGE_MS = 30 * 60 * 1000;
@@ -57,22 +59,35 @@ export function backoffDelay(failures, random = Math.random) {
  * "skip" never); wait (queue behind a sync already running rather than skip);
  * secret (fetch the device secret again, as at sign-in).
  * Resolves with {state, receipts: {id: receipt}, sent, pages}.
+ *
+ * Sending and refreshing the pack hold separate Web Locks: a record just saved waits only for
+ * records being sent, never behind a pack refresh fetching two hundred pages on a slow network.
  */
-export function syncNow(options = {}) {
+export async function syncNow(options = {}) {
+  const sent = await underLock(LOCK_NAME, options.wait, () => running(send, options));
+  if (options.pack === "skip" || !["done", "busy"].includes(sent.state)) return sent;
+  const packed = await underLock(PACK_LOCK_NAME, options.wait, () => running(refresh, options));
+  return {
+    ...sent, pages: packed.pages === undefined ? null : packed.pages,
+    state: sent.state === "busy" ? packed.state : (packed.state === "busy" ? sent.state : packed.state),
+    ...(packed.detail ? { detail: packed.detail } : {}),
+  };
+}
+
+function underLock(name, wait, work) {
   const locks = globalThis.navigator && navigator.locks;
-  if (!locks) return running(options);
-  return locks.request(LOCK_NAME, { ifAvailable: !options.wait },
-    (lock) => (lock ? running(options) : { state: "busy", receipts: {} }));
+  if (!locks) return work();
+  return locks.request(name, { ifAvailable: !wait }, (lock) => (lock ? work() : { state: "busy", receipts: {} }));
 }
 
 /** Is a sync started from this page running now? The status area says "sending now" meanwhile. */
 export const activity = { running: 0 };
 
-async function running(options) {
+async function running(phase, options) {
   activity.running += 1;
   announce();
   try {
-    return await runSync(options);
+    return await attempt(phase, options);
   } finally {
     activity.running -= 1;
     announce();
@@ -84,19 +99,29 @@ function announce() {
   if (typeof document !== "undefined") document.dispatchEvent(new CustomEvent("fieldvisit:sync-activity"));
 }
 
-async function runSync({ pack = "auto", secret = false } = {}) {
+/** Send the outbox. */
+async function send(practitionerId, outcome, { secret = false }) {
+  await sealingKey({ refresh: true });
+  await ensureDeviceSecret(practitionerId, secret);
+  await pushOutbox(practitionerId, outcome);
+}
+
+/** Refresh today's pack when asked or when it is old. */
+async function refresh(practitionerId, outcome, { pack = "auto" }) {
+  if (pack === "force" || (pack === "auto" && (await packIsOld(practitionerId)))) {
+    await refreshPack(practitionerId, outcome, pack);
+  }
+}
+
+/** Run one phase of a sync for the practitioner signed in, and note how it went in the sync state. */
+async function attempt(phase, options) {
   const who = await currentPractitioner();
   if (!who) return { state: "no_user", receipts: {} };
   const practitionerId = who.practitioner_id;
   const outcome = { state: "done", receipts: {}, sent: 0, pages: null };
   try {
-    await sealingKey({ refresh: true });
-    await ensureDeviceSecret(practitionerId, secret);
-    await pushOutbox(practitionerId, outcome);
-    if (pack === "force" || (pack === "auto" && (await packIsOld(practitionerId)))) {
-      await refreshPack(practitionerId, outcome, pack);
-    }
-    // A sync with nothing to send and a fresh pack asks nothing of the network: only an answer
+    await phase(practitionerId, outcome, options);
+    // A phase with nothing to do asks nothing of the network: only an answer
     // from the central record says there is signal (the status area's "signal", issue 12).
     await updateSyncState(practitionerId, {
       last_success_at: Date.now(), paused: null, last_problem: null, failures: 0,

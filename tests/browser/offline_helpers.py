@@ -113,7 +113,7 @@ def eventually(page, condition, timeout=SYNC_TIMEOUT):
     assert condition()
 
 
-SYNC_RUNNING = """async () => (await navigator.locks.query()).held.some((lock) => lock.name === 'fieldvisit-sync')"""
+SYNC_RUNNING = """async () => (await navigator.locks.query()).held.some((lock) => ['fieldvisit-sync', 'fieldvisit-pack'].includes(lock.name))"""
 
 
 def sync_idle(page):
