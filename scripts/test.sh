@@ -69,10 +69,19 @@ else
   REAL_CLOCK_ONLY=(--ignore=tests/test_backups.py --ignore=tests/test_offline_fault_injection.py
     --ignore=tests/test_offline_sync_api_kill.py --ignore=tests/test_offline_sync_concurrency.py
     --ignore=tests/test_hardening_input_headers.py)
+  # The two runs go side by side, one per core, each printed whole when it ends.
+  names=(); pids=(); logs=()
   for clock in "+365d" "$( [ "$after_holiday" -ge 0 ] && echo "+${after_holiday}s" || echo "${after_holiday}s" )"; do
-    run_step "domain and route tests with the clock at FAKETIME='$clock' ($(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" TZ=Europe/London date '+%a %-d %b %Y %H:%M'))" \
-      timeout 1500 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -p no:xdist -p no:cacheprovider tests \
-        --ignore=tests/browser "${REAL_CLOCK_ONLY[@]}"
+    names+=("domain and route tests with the clock at FAKETIME='$clock' ($(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" TZ=Europe/London date '+%a %-d %b %Y %H:%M'))")
+    logs+=("$(mktemp)")
+    timeout 1500 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -p no:xdist -p no:cacheprovider tests \
+      --ignore=tests/browser "${REAL_CLOCK_ONLY[@]}" >"${logs[-1]}" 2>&1 &
+    pids+=("$!")
+  done
+  for i in "${!pids[@]}"; do
+    run_step "${names[$i]}" wait "${pids[$i]}"
+    cat "${logs[$i]}"
+    rm -f "${logs[$i]}"
   done
 fi
 echo
