@@ -155,6 +155,8 @@ ROUTES = {
     ("/help/no-signal", "GET"): PUBLIC,
     ("/help/lost-tablet", "GET"): PUBLIC,
     ("/help/visits", "GET"): PUBLIC,  # other agencies' visits on a date being chosen
+    ("/account/password", "GET"): SIGNED_IN,  # change my own password (issue 14)
+    ("/account/password", "POST"): SIGNED_IN,
 }
 # Admins keep every team's families right (issue 10), so another team's family is not hidden
 # from them on these routes (test_admins_manage_every_teams_families); they still see no family page.

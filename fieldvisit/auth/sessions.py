@@ -46,6 +46,12 @@ def end_all(db, practitioner_id, why="signed_out_everywhere"):
                       [stamp(now_utc()), why, practitioner_id]).rowcount
 
 
+def end_others(db, practitioner_id, keep_token, why):
+    """End every session of this practitioner but the one in use; how many ended."""
+    return db.execute("UPDATE sessions SET ended_at = ?, ended_why = ? WHERE practitioner_id = ? AND ended_at IS NULL"
+                      " AND id != ?", [stamp(now_utc()), why, practitioner_id, key_of(keep_token)]).rowcount
+
+
 def why_not_valid(row, idle_minutes, absolute_hours, at):
     """None while the session may be used, else why it ends now."""
     if row["ended_at"] is not None:

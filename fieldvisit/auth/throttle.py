@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 DEVICE_COOKIE = "fieldvisit_device"
 DEVICE_COOKIE_NAMES = 5  # people signing in on one shared tablet, at most this many remembered
-ADDRESS, ACCOUNT = "address", "account"
+ADDRESS, ACCOUNT, PERSON = "address", "account", "person"
 
 limiter = Limiter(get_remote_address, default_limits=[], storage_uri="memory://",
                   headers_enabled=False, strategy="fixed-window")
@@ -85,6 +85,19 @@ def throttled(view):
                          error_message=ACCOUNT)(view)
     return limiter.limit(address_limit, methods=["POST"], deduct_when=failed, exempt_when=is_trusted_device,
                          error_message=ADDRESS)(view)
+
+
+def person_key():
+    from flask import g
+    person = getattr(g, "practitioner", None)
+    return f"person:{person['id']}" if person else f"address:{get_remote_address()}"
+
+
+def throttled_per_person(view):
+    """A signed-in person's wrong answers (the current password, a second-factor code) are
+    limited like sign-ins: a tablet left signed in cannot be used to guess them."""
+    return limiter.limit(account_limit, key_func=person_key, methods=["POST"], deduct_when=failed,
+                         error_message=PERSON)(view)
 
 
 def remember_device(response, username):

@@ -20,6 +20,13 @@ from fieldvisit.passwords import check_password
 bp = Blueprint("auth", __name__)
 
 
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[
+        Length(max=200, message="Password must be 200 characters or fewer")])
+    password = PasswordField("New password")
+    confirm = PasswordField("Type the new password again")
+
+
 class SignInForm(FlaskForm):
     username = StringField("Username", validators=[
         DataRequired("Enter your username"), Length(max=100, message="Username must be 100 characters or fewer")])
@@ -32,6 +39,8 @@ SIGNED_OUT_MESSAGES = {
     "absolute_limit": "You were signed out because you signed in more than {hours} hours ago. Sign in again.",
     "signed_out_everywhere": "You were signed out on this device because someone signed out everywhere as you.",
     "password_reset": "You were signed out because your password was reset. Sign in with your new password.",
+    "password_changed": "You were signed out because your password was changed on another device. "
+                        "Sign in with the new password.",
 }
 
 
@@ -123,6 +132,8 @@ THROTTLED = {
 @bp.errorhandler(429)
 def sign_in_paused(error):
     """A sign-in refused by a limit: said on the form, and counted as a failed attempt for the account."""
+    if error.description == throttle.PERSON:
+        return change_password_paused()
     form = SignInForm(meta={"csrf": False})
     username = throttle.username_typed()
     audit.record(get_db(), None, "denied", "sign_in", username, request.path)
@@ -237,3 +248,35 @@ def sign_out_everywhere():
     flash(f"You have signed out everywhere ({ended} {'session' if ended == 1 else 'sessions'} ended)."
           " Any device still showing Fieldvisit must sign in again.")
     return redirect(url_for("auth.sign_in", signed_out=1))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@throttle.throttled_per_person
+def change_password():
+    """A signed-in practitioner changes their own password (issue 14); their other sessions end."""
+    from fieldvisit.auth.accounts import change_password as change
+    form = ChangePasswordForm()
+    errors = {}
+    if request.method == "POST":
+        errors = {name: messages[0] for name, messages in form.errors.items()} if not form.validate_on_submit() else {}
+        if "csrf_token" in errors:
+            errors = {"current": "The page had expired: enter your passwords again"}
+        if not errors:
+            errors = change(get_db(), g.practitioner["id"], form.current.data, form.password.data, form.confirm.data,
+                            g.session_token, request.path)
+        if not errors:
+            flash("Your password is changed. Any other device signed in as you has been signed out.")
+            return redirect(url_for("auth.my_sessions"))
+    form.current.data = form.password.data = form.confirm.data = None  # never sent back in the page
+    return render_template("auth/change_password.html", form=form, errors=errors), 400 if errors else 200
+
+
+
+def change_password_paused():
+    """Too many wrong current passwords from one signed-in person: someone may be guessing on a tablet left open."""
+    form = ChangePasswordForm(meta={"csrf": False})
+    audit.record(get_db(), g.practitioner["id"], "denied", "password", g.practitioner["id"], request.path)
+    errors = {"current": f"Too many wrong passwords. Wait {current_app.config['SIGN_IN_LOCKOUT_MINUTES']} minutes "
+                         "and try again"}
+    return render_template("auth/change_password.html", form=form, errors=errors), 429
