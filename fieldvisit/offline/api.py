@@ -196,15 +196,21 @@ def pack():
         if not is_uuid(device_id):
             raise ApiError(400, "malformed", "X-Fieldvisit-Device must be this device's id, a UUID in lower case.")
         contact_from(device_id)
-    family_ids, pages = today_pack(get_db(), g.practitioner, date.today())
+    db = get_db()
+    family_ids, pages = today_pack(db, g.practitioner, date.today())
     practitioner = g.practitioner
+    # The largest read of family data (issue 14, "Audit gaps"): the pack itself, from which device,
+    # and each family it names, in one transaction with the rest of the answer's writes.
+    with db.atomic():
+        audit.record(db, practitioner["id"], "read", "offline_pack", device_id or "unregistered", request.path)
+        audit.record_many(db, practitioner["id"], "read", "family", family_ids, request.path)
     return {"server_time": records.engine.clock(),
             "practitioner": {"id": practitioner["id"], "username": practitioner["username"],
                              "display_name": practitioner["display_name"]},
             "pages": pages, "families": family_ids,
             # The pages' rules and warnings are rendered with the partnership's settings: when this
             # changes, the tablet fetches every page of the pack again (issue 10).
-            "settings_version": settings.settings_version(get_db())}
+            "settings_version": settings.settings_version(db)}
 
 
 # "My records" lists today's records and the last 7 days' (issue 12, item 4).

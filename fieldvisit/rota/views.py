@@ -80,6 +80,9 @@ def team_week(team_id):
                                     today, partnership)
     due = domain.due_this_week(children, max(start + timedelta(days=4), today))
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in due], request.path)
+    # The grid names each visited family (issue 14, "Audit gaps"): a read of each.
+    audit.record_many(db, g.practitioner["id"], "read", "family",
+                      list(dict.fromkeys(v["family_id"] for v in grid["visits"])), request.path)
     return render_template("rota/week.html", start=start, due=due, today=today,
                            previous_week=(start - timedelta(days=7)).isoformat(),
                            next_week=(start + timedelta(days=7)).isoformat(), **grid)
@@ -111,7 +114,10 @@ def family_rota(family_id):
 
 
 def render_schedule(family, form, errors, status=200):
-    day = day_for(get_db(), family["id"], form.due_date.data, form.practitioner_id.data)
+    db = get_db()
+    day = day_for(db, family["id"], form.due_date.data, form.practitioner_id.data)
+    # The form shows the family (and, shown again, what was typed about it): a read (issue 14).
+    audit.record(db, g.practitioner["id"], "read", "family", family["id"], request.path)
     return render_template("rota/schedule.html", family=family, form=form, errors=errors, day=day), status
 
 
@@ -217,6 +223,7 @@ def change_visit(scheduled_id):
         else:
             errors = records.form_errors(form)
     names = domain.practitioner_names(db)
+    audit_visit_read(db, visit)
     return render_template("rota/change.html", family=family, visit=visit, form=form, errors=errors, names=names,
                            changes=domain.changes_for(db, [scheduled_id]).get(scheduled_id, [])), 400 if errors else 200
 
@@ -244,12 +251,22 @@ def cancel_visit(scheduled_id):
                 errors = invalid.errors
         else:
             errors = records.form_errors(form)
+    audit_visit_read(db, visit)
     return render_template("rota/cancel.html", family=family, visit=visit, form=form,
                            errors=errors), 400 if errors else 200
 
 
+def audit_visit_read(db, visit):
+    """A change or cancel form shows the scheduled visit and its family (issue 14, "Audit gaps")."""
+    audit.record(db, g.practitioner["id"], "read", "scheduled_visit", visit["id"], request.path)
+    audit.record(db, g.practitioner["id"], "read", "family", visit["family_id"], request.path)
+
+
 def render_conflict(family, conflict, form, attempted):
     """Someone changed the visit since this form was opened: show both, change nothing."""
+    db = get_db()
+    audit.record(db, g.practitioner["id"], "read", "scheduled_visit", conflict.current["id"], request.path)
+    audit.record(db, g.practitioner["id"], "read", "family", family["id"], request.path)
     return render_template("rota/conflict.html", family=family, current=conflict.current,
                            changes=conflict.changes, form=form, attempted=attempted), 409
 
