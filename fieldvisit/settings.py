@@ -78,6 +78,8 @@ DEFAULTS = {
     # Sessions (issue 14; NCSC and OWASP ASVS 3.3): signed out after this many minutes unused, and at most this many hours after signing in.
     "session_idle_minutes": 30,
     "session_absolute_hours": 10,
+    # Issue 14 (NCSC, OWASP ASVS 2.7/2.8): team leads and admins must use a second factor (an authenticator app's code) to sign in; off by default.
+    "second_factor_required_for_leads_and_admins": False,
 }
 
 
@@ -152,6 +154,9 @@ SETTINGS_SCHEMA = {
                                "min": 1, "max": 365, "help": "Rule 18."},
     "today_days_ahead": {"label": "Today and the tablet's pack look this many days ahead", "kind": "int",
                          "min": 0, "max": 14, "help": "More days make a larger pack on each tablet."},
+    "second_factor_required_for_leads_and_admins": {
+        "label": "Team leads and admins must sign in with a code from an authenticator app", "kind": "json",
+        "help": "true to require it, false not to. Anyone may turn it on for themselves."},
 }
 
 

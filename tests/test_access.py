@@ -157,6 +157,13 @@ ROUTES = {
     ("/help/visits", "GET"): PUBLIC,  # other agencies' visits on a date being chosen
     ("/account/password", "GET"): SIGNED_IN,  # change my own password (issue 14)
     ("/account/password", "POST"): SIGNED_IN,
+    ("/account/second-factor", "GET"): SIGNED_IN,  # turn on a code from an authenticator app (issue 14)
+    ("/account/second-factor", "POST"): SIGNED_IN,
+    ("/sign-in/code", "GET"): PUBLIC,  # the second step of signing in: only after the right password
+    ("/sign-in/code", "POST"): PUBLIC,
+    ("/sign-in/set-up-code", "GET"): PUBLIC,  # required and not set up: only after the right password
+    ("/sign-in/set-up-code", "POST"): PUBLIC,
+    ("/admin/practitioners/<int:practitioner_id>/reset-second-factor", "POST"): SIGNED_IN,
 }
 # Admins keep every team's families right (issue 10), so another team's family is not hidden
 # from them on these routes (test_admins_manage_every_teams_families); they still see no family page.

@@ -296,3 +296,15 @@ def save_team(db, values, by, route, team_id=None):
         db.execute("UPDATE practitioners SET agency_id = ? WHERE team_id = ?", [values["agency_id"], team_id])
         audit.record(db, by, "write", "team", team_id, route)
     return team_id
+
+
+def reset_second_factor(db, practitioner_id, admin_id, route):
+    """Remove someone's second factor (a lost phone): they set up a new one at their next sign-in when it
+    is required, or from their account page. Their sessions end, in case the phone went with a tablet."""
+    from fieldvisit.auth import second_factor
+    with db.atomic():
+        removed = second_factor.reset(db, practitioner_id)
+        if removed:
+            sessions.end_all(db, practitioner_id, why="second_factor_reset")
+            audit.record(db, admin_id, "write", "second_factor", practitioner_id, route)
+    return removed

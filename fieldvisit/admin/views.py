@@ -8,6 +8,7 @@ from fieldvisit.access import ROLES
 from fieldvisit.admin import domain, practitioners_import
 from fieldvisit.admin.forms import (ConfirmForm, ImportForm, PractitionerForm, SettingForm, TeamForm,
                                     setting_fields, setting_from_form, shown)
+from fieldvisit.auth import second_factor
 from fieldvisit.auth.views import roles_required
 from fieldvisit.db import get_db
 
@@ -77,7 +78,8 @@ def show_practitioner(practitioner_id):
     practitioner = practitioner_or_404(db, practitioner_id)
     audit.record(db, g.practitioner["id"], "read", "practitioner", practitioner_id, request.path)
     return render_template("admin/practitioner.html", practitioner=practitioner, roles=ROLES, form=ConfirmForm(),
-                           registers=domain.REGISTRATION_BODIES, pending_code=domain.pending_reset(db, practitioner_id))
+                           registers=domain.REGISTRATION_BODIES, pending_code=domain.pending_reset(db, practitioner_id),
+                           has_second_factor=second_factor.is_enrolled(db, practitioner_id))
 
 
 @bp.route("/practitioners/<int:practitioner_id>/edit", methods=["GET", "POST"])
@@ -142,6 +144,21 @@ def issue_reset_code(practitioner_id):
     code, expires = domain.issue_reset_code(db, practitioner_id, g.practitioner["id"], request.path)
     return render_template("admin/reset_code.html", practitioner=practitioner, code=code, expires=expires,
                            hours=domain.RESET_CODE_HOURS)
+
+
+@bp.post("/practitioners/<int:practitioner_id>/reset-second-factor")
+@roles_required("admin")
+def reset_second_factor(practitioner_id):
+    """Remove someone's authenticator app (issue 14): they set up a new one (audited)."""
+    db = get_db()
+    practitioner_or_404(db, practitioner_id)
+    if ConfirmForm().validate_on_submit() and domain.reset_second_factor(db, practitioner_id, g.practitioner["id"],
+                                                                         request.path):
+        flash("Their code is reset. They set up an authenticator app again when they next sign in, and they have "
+              "been signed out everywhere.")
+    else:
+        flash("They had no code to reset.")
+    return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
 
 
 # --- teams ---------------------------------------------------------------------------------

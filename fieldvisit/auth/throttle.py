@@ -20,7 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 DEVICE_COOKIE = "fieldvisit_device"
 DEVICE_COOKIE_NAMES = 5  # people signing in on one shared tablet, at most this many remembered
-ADDRESS, ACCOUNT, PERSON = "address", "account", "person"
+ADDRESS, ACCOUNT, PERSON, CODE = "address", "account", "person", "code"
 
 limiter = Limiter(get_remote_address, default_limits=[], storage_uri="memory://",
                   headers_enabled=False, strategy="fixed-window")

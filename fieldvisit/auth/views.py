@@ -1,17 +1,19 @@
 """Signing in and out, the signed-in practitioner, and the session's limits (kept on the server)."""
 import functools
+import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
                    request, session, url_for)
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from flask_wtf.csrf import generate_csrf
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from fieldvisit import audit, settings
-from fieldvisit.auth import sessions, throttle
+from fieldvisit.auth import second_factor, sessions, throttle
 from fieldvisit.auth.queries import find_practitioner
 from fieldvisit.db import get_db
 from fieldvisit.filters import utc_local
@@ -133,7 +135,11 @@ THROTTLED = {
 def sign_in_paused(error):
     """A sign-in refused by a limit: said on the form, and counted as a failed attempt for the account."""
     if error.description == throttle.PERSON:
+        if request.endpoint == "auth.my_second_factor":
+            return code_paused("auth/set_up_code.html")
         return change_password_paused()
+    if error.description == throttle.CODE:
+        return code_paused()
     form = SignInForm(meta={"csrf": False})
     username = throttle.username_typed()
     audit.record(get_db(), None, "denied", "sign_in", username, request.path)
@@ -156,25 +162,164 @@ def sign_in():
         # An unknown username costs the same hashing work, so timing does not reveal it.
         password_ok = check_password(row[1] if row else None, form.password.data)
         if row and row[2] and password_ok:
-            if session.get("sid"):
-                sessions.end(db, session["sid"], "replaced")
-            session.clear()
-            session.permanent = True
-            session["sid"] = sessions.start(db, row[0], request.user_agent.string)
-            # The form token is made now, so every answer's session cookie carries the same one: a
-            # background request (the pack) answered after a form page cannot drop it (CSRF failures).
-            # The sign-in form already made one for the old session and flask-wtf keeps it in `g`:
-            # forget it, or no new token reaches the new session.
-            g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
-            generate_csrf()
-            tell_about_failures(db, row[0], username)
-            audit.record(db, row[0], "sign_in", "practitioner", row[0], request.path)
-            response = redirect(safe_next(request.args.get("next")) or url_for("today.today"))
-            return throttle.remember_device(response, username.lower()[:100])
+            destination = safe_next(request.args.get("next"))
+            step = second_factor_step(db, row[0])
+            if step:
+                # The password was right, but nothing is open until the code is (issue 14): the cookie
+                # names who is half-way, no `sid`, and expires after a few minutes.
+                if session.get("sid"):
+                    sessions.end(db, session["sid"], "replaced")
+                session.clear()
+                session[PENDING] = {"id": row[0], "username": username.lower()[:100], "next": destination,
+                                    "at": int(time.time())}
+                return redirect(url_for(step))
+            return complete_sign_in(db, row[0], username, destination)
         audit.record(db, None, "denied", "sign_in", username[:100].lower(), request.path)
         form.username.errors.append("The username or password is not right. Check them and try again.")
     form.password.data = None  # a password typed is never sent back in the page
     return render_template("auth/sign_in.html", form=form), 200 if request.method == "GET" or not form.errors else 400
+
+
+def complete_sign_in(db, practitioner_id, username, destination):
+    """Open a session on the server for this practitioner: the password (and the code) were right."""
+    if session.get("sid"):
+        sessions.end(db, session["sid"], "replaced")
+    session.clear()
+    session.permanent = True
+    session["sid"] = sessions.start(db, practitioner_id, request.user_agent.string)
+    # The form token is made now, so every answer's session cookie carries the same one: a
+    # background request (the pack) answered after a form page cannot drop it (CSRF failures).
+    # The sign-in form already made one for the old session and flask-wtf keeps it in `g`:
+    # forget it, or no new token reaches the new session.
+    g.pop(current_app.config["WTF_CSRF_FIELD_NAME"], None)
+    generate_csrf()
+    tell_about_failures(db, practitioner_id, username)
+    audit.record(db, practitioner_id, "sign_in", "practitioner", practitioner_id, request.path)
+    response = redirect(destination or url_for("today.today"))
+    return throttle.remember_device(response, username.lower()[:100])
+
+
+# --- the second factor at sign-in (issue 14) ----------------------------------------------------
+PENDING = "second_factor_pending"
+PENDING_SECONDS = 300  # from the right password to the right code
+
+
+def second_factor_step(db, practitioner_id):
+    """The page that comes after a right password: the code, setting one up first when it is required
+    and not yet set up, or None when this person signs in with the password alone."""
+    if second_factor.is_enrolled(db, practitioner_id):
+        return "auth.sign_in_code"
+    role = db.execute("SELECT role FROM practitioners WHERE id = ?", [practitioner_id]).fetchone()[0]
+    if second_factor.is_required(role, settings.load(db)):
+        return "auth.sign_in_set_up_code"
+    return None
+
+
+def pending_person():
+    """Who typed the right password a moment ago in this browser, or None."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("id"), int):
+        return None
+    if not 0 <= time.time() - pending.get("at", 0) <= PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    return pending
+
+
+def pending_key():
+    pending = pending_person()
+    return f"code:{pending['id']}" if pending else f"code-address:{request.remote_addr}"
+
+
+class CodeForm(FlaskForm):
+    code = StringField("Code from your authenticator app", validators=[
+        Length(max=20, message="The code must be 6 digits, like 123456")])
+
+
+def code_throttled(view):
+    """Wrong codes are limited per person like wrong passwords (throttle.py): 1 in a million a guess."""
+    return throttle.limiter.limit(throttle.account_limit, key_func=pending_key, methods=["POST"],
+                                  deduct_when=throttle.failed, error_message=throttle.CODE)(view)
+
+
+def start_again():
+    flash("Sign in again: it was more than 5 minutes since you typed your password.")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/sign-in/code", methods=["GET", "POST"])
+@code_throttled
+def sign_in_code():
+    """The second step of signing in: the 6-digit code from the practitioner's authenticator app."""
+    pending = pending_person()
+    if pending is None:
+        return start_again()
+    db = get_db()
+    if not second_factor.is_enrolled(db, pending["id"]):
+        return start_again()
+    form = CodeForm()
+    errors = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            errors = {"code": "The page had expired: enter the code again"} if "csrf_token" in form.errors else \
+                {name: messages[0] for name, messages in form.errors.items()}
+        else:
+            problem = second_factor.check(db, pending["id"], form.code.data)
+            if not problem:
+                return complete_sign_in(db, pending["id"], pending["username"], pending["next"])
+            audit.record(db, pending["id"], "denied", "second_factor", pending["id"], request.path)
+            errors = {"code": problem}
+    form.code.data = None
+    return render_template("auth/sign_in_code.html", form=form, errors=errors), 400 if errors else 200
+
+
+@bp.route("/sign-in/set-up-code", methods=["GET", "POST"])
+@code_throttled
+def sign_in_set_up_code():
+    """A team lead or admin who must use a code and has none sets one up before anything else."""
+    pending = pending_person()
+    if pending is None:
+        return start_again()
+    db = get_db()
+    if second_factor.is_enrolled(db, pending["id"]):
+        return redirect(url_for("auth.sign_in_code"))
+    return set_up_code(db, pending["id"], pending["username"], lambda: complete_sign_in(
+        db, pending["id"], pending["username"], pending["next"]), required=True)
+
+
+def set_up_code(db, practitioner_id, username, done, required=False):
+    """Show the key (text, grouped; otpauth URI; QR code) and turn it on with a first right code."""
+    secret = second_factor.setting_up(db, practitioner_id)
+    form = CodeForm()
+    errors = {}
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            errors = {"code": "The page had expired: enter the code again"} if "csrf_token" in form.errors else \
+                {name: messages[0] for name, messages in form.errors.items()}
+        else:
+            problem = second_factor.confirm(db, practitioner_id, form.code.data)
+            if not problem:
+                audit.record(db, practitioner_id, "write", "second_factor", practitioner_id, request.path)
+                flash("Your authenticator app is set up. From now on you sign in with your password and a code.")
+                return done()
+            audit.record(db, practitioner_id, "denied", "second_factor", practitioner_id, request.path)
+            errors = {"code": problem}
+    uri = second_factor.provisioning_uri(secret, username)
+    form.code.data = None
+    return render_template("auth/set_up_code.html", form=form, errors=errors, key=second_factor.grouped(secret),
+                           uri=uri, qr=Markup(second_factor.qr_svg(uri)), required=required), 400 if errors else 200
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"])
+@login_required
+@throttle.throttled_per_person
+def my_second_factor():
+    """Anyone may turn on a second factor for themselves; once on, it shows that it is on."""
+    db = get_db()
+    if second_factor.is_enrolled(db, g.practitioner["id"]):
+        return render_template("auth/second_factor_on.html")
+    return set_up_code(db, g.practitioner["id"], g.practitioner["username"],
+                       lambda: redirect(url_for("auth.my_second_factor")))
 
 
 def tell_about_failures(db, practitioner_id, username):
@@ -280,3 +425,24 @@ def change_password_paused():
     errors = {"current": f"Too many wrong passwords. Wait {current_app.config['SIGN_IN_LOCKOUT_MINUTES']} minutes "
                          "and try again"}
     return render_template("auth/change_password.html", form=form, errors=errors), 429
+
+
+def code_paused(template=None):
+    """Too many wrong codes: the code step waits, whoever asks (said plainly, and audited)."""
+    pending = pending_person() if g.practitioner is None else {"id": g.practitioner["id"]}
+    if pending is None:
+        return start_again()
+    audit.record(get_db(), pending["id"], "denied", "second_factor", pending["id"], request.path)
+    errors = {"code": f"Too many wrong codes. Wait {current_app.config['SIGN_IN_LOCKOUT_MINUTES']} minutes and "
+                      "try again"}
+    if template is None:
+        template = "auth/sign_in_code.html" if request.endpoint == "auth.sign_in_code" else "auth/set_up_code.html"
+    if template == "auth/sign_in_code.html":
+        return render_template(template, form=CodeForm(meta={"csrf": False}), errors=errors), 429
+    db = get_db()
+    username = db.execute("SELECT username FROM practitioners WHERE id = ?", [pending["id"]]).fetchone()[0]
+    secret = second_factor.setting_up(db, pending["id"])
+    uri = second_factor.provisioning_uri(secret, username)
+    return render_template(template, form=CodeForm(meta={"csrf": False}), errors=errors,
+                           key=second_factor.grouped(secret), uri=uri, qr=Markup(second_factor.qr_svg(uri)),
+                           required=g.practitioner is None), 429
