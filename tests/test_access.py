@@ -327,8 +327,21 @@ def test_the_home_page_sends_each_to_their_place(client, auth):
     assert client.get("/").headers["Location"] == "/admin/practitioners"
 
 
+# The steps of signing in after the right password (issue 14): no session, but only for the browser
+# that typed the password a moment ago; anyone else is sent to sign in.
+SECOND_STEP = {"/sign-in/code", "/sign-in/set-up-code"}
+
+
+@pytest.mark.parametrize("rule, method", [key for key in ROUTES if key[0] in SECOND_STEP])
+def test_the_second_step_of_signing_in_sends_anyone_else_to_sign_in(client, db, rule, method):
+    before = db.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    response = request(client, method, rule, data={"code": "123456"})
+    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == before
+
+
 @pytest.mark.parametrize("rule", [rule for (rule, method), kind in ROUTES.items()
-                                  if kind == PUBLIC and method == "GET" and rule != "/"])
+                                  if kind == PUBLIC and method == "GET" and rule != "/" and rule not in SECOND_STEP])
 def test_public_pages_answer_signed_out(client, rule):
     assert client.get(fill(rule)).status_code == 200
 
