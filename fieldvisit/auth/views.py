@@ -300,8 +300,9 @@ def set_up_code(db, practitioner_id, username, done, required=False):
             problem = second_factor.confirm(db, practitioner_id, form.code.data)
             if not problem:
                 audit.record(db, practitioner_id, "write", "second_factor", practitioner_id, request.path)
+                response = done()  # signing in starts a new session: the message goes in that one
                 flash("Your authenticator app is set up. From now on you sign in with your password and a code.")
-                return done()
+                return response
             audit.record(db, practitioner_id, "denied", "second_factor", practitioner_id, request.path)
             errors = {"code": problem}
     uri = second_factor.provisioning_uri(secret, username)
