@@ -169,7 +169,8 @@ def test_a_lead_without_a_code_is_taken_to_set_one_up_before_anything_else(clien
     assert wrong.status_code == 400 and "The code is not right" in wrong.get_data(as_text=True)
     assert not second_factor.is_enrolled(db, person(db, "demo-lead"))
     done = client.post("/sign-in/set-up-code", data={"code": pyotp.TOTP(secret).now()})
-    assert done.status_code == 302 and done.headers["Location"] == "/families"
+    assert done.status_code == 200 and "Your recovery codes" in done.get_data(as_text=True)
+    assert 'href="/families"' in done.get_data(as_text=True)
     assert second_factor.is_enrolled(db, person(db, "demo-lead"))
     assert client.get("/dashboard").status_code == 200
     # From now on, the code step.
@@ -205,7 +206,7 @@ def test_anyone_may_turn_it_on_from_their_account(client, auth, db):
     # Shown again, the same key (not a new one each time the page is opened).
     assert secret.replace(" ", "") in client.get("/account/second-factor").get_data(as_text=True).replace(" ", "")
     response = client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 302
+    assert response.status_code == 200 and 'href="/account/second-factor"' in response.get_data(as_text=True)
     assert "You sign in with your password and a code" in client.get("/account/second-factor").get_data(as_text=True)
     worker = person(db, "demo-worker")
     assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'write' AND entity = 'second_factor'"
@@ -236,3 +237,50 @@ def test_only_an_admin_may_reset_a_code(client, auth, db):
     auth.sign_in("demo-lead")
     assert client.post(f"/admin/practitioners/{person(db, 'demo-worker')}/reset-second-factor").status_code == 404
     assert second_factor.is_enrolled(db, person(db, "demo-worker"))
+
+
+# --- one-time recovery codes ------------------------------------------------------------------
+
+def turn_on_and_keep_codes(client, auth, db):
+    auth.sign_in("demo-worker")
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    secret = re.search(r'id="second-factor-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    shown = client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now()}).get_data(as_text=True)
+    codes = re.findall(r"<li>([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})</li>", shown)
+    client.post("/sign-out")
+    return codes
+
+
+def test_recovery_codes_are_shown_once_and_kept_only_as_hashes(client, auth, db):
+    codes = turn_on_and_keep_codes(client, auth, db)
+    assert len(codes) == len(set(codes)) == 10
+    stored = [row[0] for row in db.execute("SELECT code_hash FROM recovery_codes WHERE practitioner_id = ?",
+                                           [person(db, "demo-worker")])]
+    assert len(stored) == 10 and not any(code in stored or code.replace("-", "") in stored for code in codes)
+    auth.sign_in("demo-worker")
+    assert password_step(client).headers["Location"] == "/sign-in/code"  # signed in again: no codes on any page
+    assert not any(code in client.get("/sign-in/code").get_data(as_text=True) for code in codes)
+
+
+def test_a_recovery_code_signs_in_once(app, client, auth, db):
+    codes = turn_on_and_keep_codes(client, auth, db)
+    password_step(client)
+    response = client.post("/sign-in/code", data={"code": codes[3].lower()})
+    assert response.status_code == 302 and response.headers["Location"] == "/families"
+    assert "you have 9 left" in client.get("/families").get_data(as_text=True)
+    assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'write' AND entity = 'recovery_code'"
+                      ).fetchone()[0] == 1
+    again = app.test_client()
+    password_step(again)
+    refused = again.post("/sign-in/code", data={"code": codes[3]})
+    assert refused.status_code == 400 and "recovery code is not right, or it has been used" in \
+        refused.get_data(as_text=True)
+    assert no_session(again)
+    assert again.post("/sign-in/code", data={"code": "ABCD-EFGH-JKMN-PQRS"}).status_code == 400
+
+
+def test_an_admins_reset_removes_the_recovery_codes(client, auth, db):
+    turn_on_and_keep_codes(client, auth, db)
+    from fieldvisit.admin import domain
+    assert domain.reset_second_factor(db, person(db, "demo-worker"), person(db, "demo-admin"), "/x")
+    assert second_factor.recovery_codes_left(db, person(db, "demo-worker")) == 0

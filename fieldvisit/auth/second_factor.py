@@ -6,6 +6,9 @@ phone's clock a little off), and never for a step at or before the last one acce
 seen over a shoulder or replayed cannot be used again. Team leads and admins must have one when
 the partnership setting `second_factor_required_for_leads_and_admins` is on; anyone may turn it on.
 """
+import hashlib
+import re
+import secrets
 import time
 from datetime import datetime, timezone
 
@@ -112,7 +115,46 @@ def check(db, practitioner_id, code, at=None):
 
 def reset(db, practitioner_id):
     """An admin removes someone's second factor (a lost phone): they set up a new one. True if there was one."""
+    db.execute("DELETE FROM recovery_codes WHERE practitioner_id = ?", [practitioner_id])
     return db.execute("DELETE FROM second_factors WHERE practitioner_id = ?", [practitioner_id]).rowcount == 1
+
+
+# --- one-time recovery codes: for a lost or flat phone ------------------------------------------
+RECOVERY_CODES = 10
+RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # as the admin's one-time codes: no 0/O, 1/I/L, U
+
+
+def _recovery_hash(code):
+    """16 characters of 30: 78 random bits, so a plain SHA-256 is enough."""
+    return hashlib.sha256(re.sub(r"[^A-Z0-9]", "", (code or "").upper()).encode("ascii", "ignore")).hexdigest()
+
+
+def looks_like_recovery_code(code):
+    return len(re.sub(r"[^A-Za-z0-9]", "", code or "")) == 16
+
+
+def new_recovery_codes(db, practitioner_id):
+    """Ten new codes (any earlier ones stop working): shown once, only their hashes kept."""
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(16))
+        codes.append("-".join(raw[i:i + 4] for i in range(0, 16, 4)))
+    db.execute("DELETE FROM recovery_codes WHERE practitioner_id = ?", [practitioner_id])
+    db.conn.executemany("INSERT INTO recovery_codes (practitioner_id, code_hash, created_at) VALUES (?, ?, ?)",
+                        [(practitioner_id, _recovery_hash(code), _now_stamp()) for code in codes])
+    return codes
+
+
+def use_recovery_code(db, practitioner_id, code):
+    """True when this is one of the person's unused recovery codes (it is then used up)."""
+    return db.execute("UPDATE recovery_codes SET used_at = ? WHERE id = (SELECT id FROM recovery_codes"
+                      " WHERE practitioner_id = ? AND code_hash = ? AND used_at IS NULL LIMIT 1)",
+                      [_now_stamp(), practitioner_id, _recovery_hash(code)]).rowcount == 1
+
+
+def recovery_codes_left(db, practitioner_id):
+    return db.execute("SELECT count(*) FROM recovery_codes WHERE practitioner_id = ? AND used_at IS NULL",
+                      [practitioner_id]).fetchone()[0]
 
 
 def grouped(secret):

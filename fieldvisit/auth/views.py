@@ -4,7 +4,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template,
                    request, session, url_for)
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -264,7 +264,17 @@ def sign_in_code():
             errors = {"code": "The page had expired: enter the code again"} if "csrf_token" in form.errors else \
                 {name: messages[0] for name, messages in form.errors.items()}
         else:
-            problem = second_factor.check(db, pending["id"], form.code.data)
+            if second_factor.looks_like_recovery_code(form.code.data):
+                if second_factor.use_recovery_code(db, pending["id"], form.code.data):
+                    audit.record(db, pending["id"], "write", "recovery_code", pending["id"], request.path)
+                    response = complete_sign_in(db, pending["id"], pending["username"], pending["next"])
+                    left = second_factor.recovery_codes_left(db, pending["id"])
+                    flash(f"You signed in with a recovery code. It cannot be used again: you have {left} left. "
+                          "If you have lost your phone, ask your admin to reset your code.")
+                    return response
+                problem = "The recovery code is not right, or it has been used. Check it, or ask your admin"
+            else:
+                problem = second_factor.check(db, pending["id"], form.code.data)
             if not problem:
                 return complete_sign_in(db, pending["id"], pending["username"], pending["next"])
             audit.record(db, pending["id"], "denied", "second_factor", pending["id"], request.path)
@@ -300,9 +310,15 @@ def set_up_code(db, practitioner_id, username, done, required=False):
             problem = second_factor.confirm(db, practitioner_id, form.code.data)
             if not problem:
                 audit.record(db, practitioner_id, "write", "second_factor", practitioner_id, request.path)
+                codes = second_factor.new_recovery_codes(db, practitioner_id)
                 response = done()  # signing in starts a new session: the message goes in that one
                 flash("Your authenticator app is set up. From now on you sign in with your password and a code.")
-                return response
+                # The recovery codes are shown on this answer, once (HTML is never cached: no-store).
+                page = make_response(render_template("auth/recovery_codes.html", codes=codes,
+                                                     next=response.headers["Location"]))
+                for cookie in response.headers.getlist("Set-Cookie"):
+                    page.headers.add("Set-Cookie", cookie)
+                return page
             audit.record(db, practitioner_id, "denied", "second_factor", practitioner_id, request.path)
             errors = {"code": problem}
     uri = second_factor.provisioning_uri(secret, username)
