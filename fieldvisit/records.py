@@ -9,7 +9,7 @@ from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
 
-from fieldvisit import access, audit
+from fieldvisit import access, audit, device_clock
 from sync import Rejected, SyncEngine
 
 engine = SyncEngine()
@@ -80,16 +80,20 @@ def family_of_visit(db, author, visit_id):
 def apply_form(db, item, context, form_class, to_record, store, invalid, entity):
     """Validate the item's fields with the page's own form, build the plain record, store it
     through the domain function and audit the write. Returns the record's id (the receipt's ref)."""
-    form = form_class(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    record = to_record(form, item.get("recorded_at") or context["received_at"])
-    if record["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
-        store(record)
-    except invalid as error:
-        raise Rejected(error.errors)
+    offset = device_clock.offset_of(item)
+    with device_clock.judging_with(offset):  # issue 14: "in the future" by the tablet's clock too
+        form = form_class(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
+        if not form.validate():
+            raise Rejected(form_errors(form))
+        record = to_record(form, item.get("recorded_at") or context["received_at"])
+        if record["id"] != item["id"]:
+            raise Rejected({"record_id": "The record id does not match the item id."})
+        try:
+            store(record)
+        except invalid as error:
+            raise Rejected(error.errors)
+    if offset is not None and item.get("recorded_at"):
+        keep_clock_offset(db, item, context, offset)
     audit.record(db, context["author"]["id"], "write", entity, record["id"], context["route"])
     return record["id"]
 
@@ -99,6 +103,17 @@ def register_kinds(kinds):
     once per app with every area's KINDS, so this module imports no area (issue 9)."""
     for kind, applier in kinds.items():
         engine.register(kind, applier)
+
+
+# --- the tablet's clock (issue 14, "A wrong tablet clock") -------------------------------------
+
+def keep_clock_offset(db, item, context, offset):
+    """Issue 14, "A wrong tablet clock": keep the offset and the corrected time beside the tablet's own (evidence: both kept)."""
+    db.execute(
+        "INSERT OR IGNORE INTO sync_clock_offsets (item_id, kind, author_id, device_id, clock_offset_ms,"
+        " device_recorded_at, corrected_recorded_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [item["id"], item["kind"], context["author_id"], context.get("device_id") or "", offset,
+         item["recorded_at"], device_clock.corrected(item["recorded_at"], offset), context["received_at"]])
 
 
 # A body map recorded on a tablet for a visit saved there too is sent after the visit; if the visit
