@@ -7,6 +7,7 @@ expire while a tablet is offline) and instead accepts only JSON from this origin
 """
 import base64
 import json
+import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, g, request, url_for
@@ -131,9 +132,14 @@ def push():
     items = body.get("items")
     if not isinstance(items, list):
         raise ApiError(400, "malformed", "items must be a list of records.")
-    contact_from(device_id)
     context = {"author_id": g.practitioner["id"], "author": g.practitioner,
                "device_id": device_id, "route": request.path}
+    try:
+        contact_from(device_id)
+    except ApiError as refused:
+        if refused.error != "device_revoked":
+            raise
+        return kept_from_revoked_device(items, context, body["schema_version"], refused)
     try:
         receipts = records.engine.push(get_db(), items, context, schema_version=body["schema_version"],
                                        unseal=sealed.central_key(current_app).unseal)
@@ -144,6 +150,23 @@ def push():
                  "message": "The central record is busy. Your records are kept on this device and will be sent again."},
                 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return {"server_time": records.engine.clock(), "receipts": [receipt.as_dict() for receipt in receipts]}
+
+
+def kept_from_revoked_device(items, context, schema_version, refused):
+    """A revoked device's push (issue 14, item 5): 403 `device_revoked` (the tablet wipes what it keeps
+    readable), with one receipt per item: each is kept aside, unapplied, for a team lead of the family's
+    team (`conflict`: kept for review), so its records are neither lost nor accepted blindly."""
+    if len(items) > records.engine.max_items:
+        raise ApiError(413, "too_large", f"Send at most {records.engine.max_items} items at a time, not {len(items)}.")
+    try:
+        receipts = records.keep_from_revoked_device(get_db(), items, context, sealed.central_key(current_app).unseal,
+                                                    schema_version)
+    except sqlite3.Error:
+        return ({"error": "unavailable",
+                 "message": "The central record is busy. Your records are kept on this device and will be sent again."},
+                503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return {"error": refused.error, "message": refused.message, "server_time": records.engine.clock(),
+            "receipts": [receipt.as_dict() for receipt in receipts]}, 403
 
 
 def register_pack_pages(app, provider):
