@@ -184,7 +184,9 @@ async function stopIfRevoked(practitionerId, response, ids) {
 }
 
 function wireItem(entry) {
-  return { id: entry.id, kind: entry.kind, recorded_at: entry.recorded_at, sealed: entry.sealed };
+  const item = { id: entry.id, kind: entry.kind, recorded_at: entry.recorded_at, sealed: entry.sealed };
+  if (Number.isFinite(entry.clock_offset_ms)) item.clock_offset_ms = entry.clock_offset_ms; // issue 14
+  return item;
 }
 
 /** Batches of at most MAX_BATCH_ITEMS items and MAX_BATCH_BYTES of JSON. */
@@ -265,13 +267,21 @@ async function refusal(response) {
   }
 }
 
+/**
+ * The tablet's clock against the central record's, measured at each answer that carries the server's time
+ * (a push, or the pack when nothing waits). Shown, never "corrected" here (OFFLINE.md: three clocks); each
+ * record saved afterwards carries it (`clock_offset_ms`, issue 14) and the server judges its times with it.
+ */
+async function noteClock(practitionerId, serverTime) {
+  if (serverTime && !Number.isNaN(Date.parse(serverTime))) {
+    await updateSyncState(practitionerId, { skew_ms: Date.parse(serverTime) - Date.now(), skew_at: Date.now() });
+  }
+}
+
 async function takeReceipts(practitionerId, batch, answer, outcome) {
   const receipts = Array.isArray(answer.receipts) ? answer.receipts : [];
   const serverTime = answer.server_time || (receipts.find((r) => r.server_time) || {}).server_time;
-  if (serverTime && !Number.isNaN(Date.parse(serverTime))) {
-    // Shown, never "corrected" (OFFLINE.md: three clocks).
-    await updateSyncState(practitionerId, { skew_ms: Date.parse(serverTime) - Date.now(), skew_at: Date.now() });
-  }
+  await noteClock(practitionerId, serverTime);
   const readerKey = await readerPublicKey(practitionerId);
   const notices = new Map();
   for (const receipt of receipts) {
@@ -306,6 +316,7 @@ async function refreshPack(practitionerId, outcome, mode) {
   if (response.status === 403) await stopIfRevoked(practitionerId, response, []);
   if (!response.ok) throw new Stop("server_error", String(response.status));
   const pack = await response.json();
+  await noteClock(practitionerId, pack.server_time);
   if (pack.practitioner && pack.practitioner.id !== practitionerId) {
     await hooks.switchPractitioner({ practitioner_id: pack.practitioner.id, username: pack.practitioner.username,
       display_name: pack.practitioner.display_name });
