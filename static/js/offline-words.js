@@ -28,6 +28,7 @@ const ITEM_PROBLEMS = {
   busy: "the central record was busy; trying again",
   no_receipt: "sent, waiting for the central record's receipt",
   device_revoked: "not accepted: this tablet has been revoked",
+  revoked_kept: "this tablet has been revoked: the central record keeps it for your team lead to review",
 };
 
 export function plural(count, one, many = `${one}s`) {

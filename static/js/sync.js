@@ -163,13 +163,18 @@ async function ensureDeviceSecret(practitionerId, force) {
 /**
  * An administrator revoked this device (lost or stolen): wipe what it keeps readable (kept pages,
  * readable copies, the reader key and the device secret) and stop. The sealed queued items stay in
- * the outbox, unreadable here and not accepted from this device (docs/security.md).
+ * the outbox, unreadable here and not accepted from this device (docs/security.md). The central record
+ * keeps what it received aside for a team lead (a `conflict` receipt, issue 14): those are noted as kept.
  */
-async function wipeRevokedDevice(practitionerId, ids) {
+async function wipeRevokedDevice(practitionerId, ids, receipts = []) {
   await forgetReadableCopies(practitionerId);
   await forgetReaderKey(practitionerId);
   await forgetDeviceSecret(practitionerId);
-  if (ids.length) await noteAttempt(ids, "device_revoked");
+  const kept = new Set((Array.isArray(receipts) ? receipts : [])
+    .filter((r) => r && (r.status === "conflict" || r.status === "duplicate")).map((r) => r.id));
+  if (kept.size) await noteAttempt(ids.filter((id) => kept.has(id)), "revoked_kept");
+  const others = ids.filter((id) => !kept.has(id));
+  if (others.length) await noteAttempt(others, "device_revoked");
   throw new Stop("device_revoked");
 }
 
@@ -180,7 +185,7 @@ async function stopIfRevoked(practitionerId, response, ids) {
   } catch {
     return;
   }
-  if (body.error === "device_revoked") await wipeRevokedDevice(practitionerId, ids);
+  if (body.error === "device_revoked") await wipeRevokedDevice(practitionerId, ids, body.receipts);
 }
 
 function wireItem(entry) {
