@@ -315,9 +315,17 @@ OPENAPI = {
                     "400": _error("The body is not a push (`malformed`), or its schema_version is not accepted "
                                   "(`unsupported_schema_version`). Nothing was applied."),
                     "401": _error("Signed out (`signed_out`): sign in again, then send."),
-                    "403": _error("The request came from another site's page (`wrong_origin`), or this device "
-                                  "was revoked (`device_revoked`): wipe what is kept readable, keep the queue, "
-                                  "send nothing more from this device."),
+                    "403": {"description": "The request came from another site's page (`wrong_origin`), or this "
+                                           "device was revoked (`device_revoked`): wipe what is kept readable. A "
+                                           "revoked device's answer also carries `server_time` and a receipt per item "
+                                           "(issue 14): `conflict` = kept aside, unapplied, for a team lead to review "
+                                           "(the server has it), `duplicate` = already stored, `rejected` = unreadable.",
+                            "content": {"application/json": {"schema": {"allOf": [
+                                {"$ref": "#/components/schemas/Error"},
+                                {"type": "object", "properties": {
+                                    "server_time": {"type": "string", "format": "date-time"},
+                                    "receipts": {"type": "array",
+                                                 "items": {"$ref": "#/components/schemas/Receipt"}}}}]}}}},
                     "413": _error("More than 100 items or more than 2 MB (`too_large`). Nothing was applied."),
                     "415": _error("The body is not application/json (`unsupported_media_type`)."),
                     "503": _error("The central record is busy (`unavailable`); retry after Retry-After seconds. "
@@ -431,6 +439,11 @@ OPENAPI = {
                              "description": "A kind registered in fieldvisit/records.py."},
                     "payload": {"$ref": "#/components/schemas/Payload"},
                     "recorded_at": {"type": "string", "description": "ISO 8601 time on the device when it was saved."},
+                    "clock_offset_ms": {"type": "integer", "description": "Optional (issue 14): the central "
+                                        "record's time minus the device's, in ms, as the device measured it at its "
+                                        "last sync before saving the item. \"In the future\" and \"before the visit\" "
+                                        "are judged by the device's clock too; a value that is not an integer, or more "
+                                        "than 400 days, is ignored. Not part of the item's content."},
                     "schema_version": {"type": "integer", "description": "Optional: the item's own payload schema, "
                                                                          "when it differs from the batch's."},
                 },
@@ -443,6 +456,11 @@ OPENAPI = {
                     "kind": {"type": "string"},
                     "sealed": {"$ref": "#/components/schemas/Sealed"},
                     "recorded_at": {"type": "string"},
+                    "clock_offset_ms": {"type": "integer", "description": "Optional (issue 14): the central "
+                                        "record's time minus the device's, in ms, as the device measured it at its "
+                                        "last sync before saving the item. \"In the future\" and \"before the visit\" "
+                                        "are judged by the device's clock too; a value that is not an integer, or more "
+                                        "than 400 days, is ignored. Not part of the item's content."},
                     "schema_version": {"type": "integer"},
                 },
             },
