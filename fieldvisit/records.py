@@ -5,12 +5,13 @@ form's fields as posted. The HTML routes and the sync API both hand items to
 `ingest`, so the same form validation and domain functions run for a record made
 online and one replayed from a device's outbox.
 """
+import json
 from datetime import datetime
 
 from werkzeug.datastructures import MultiDict
 
-from fieldvisit import access, audit
-from sync import Rejected, SyncEngine
+from fieldvisit import access, audit, device_clock
+from sync import Receipt, Rejected, SyncEngine
 
 engine = SyncEngine()
 NOT_YOURS = "You are not assigned to this family, or it does not exist."
@@ -80,16 +81,20 @@ def family_of_visit(db, author, visit_id):
 def apply_form(db, item, context, form_class, to_record, store, invalid, entity):
     """Validate the item's fields with the page's own form, build the plain record, store it
     through the domain function and audit the write. Returns the record's id (the receipt's ref)."""
-    form = form_class(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
-    if not form.validate():
-        raise Rejected(form_errors(form))
-    record = to_record(form, item.get("recorded_at") or context["received_at"])
-    if record["id"] != item["id"]:
-        raise Rejected({"record_id": "The record id does not match the item id."})
-    try:
-        store(record)
-    except invalid as error:
-        raise Rejected(error.errors)
+    offset = device_clock.offset_of(item)
+    with device_clock.judging_with(offset):  # issue 14: "in the future" by the tablet's clock too
+        form = form_class(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
+        if not form.validate():
+            raise Rejected(form_errors(form))
+        record = to_record(form, item.get("recorded_at") or context["received_at"])
+        if record["id"] != item["id"]:
+            raise Rejected({"record_id": "The record id does not match the item id."})
+        try:
+            store(record)
+        except invalid as error:
+            raise Rejected(error.errors)
+    if offset is not None and item.get("recorded_at"):
+        keep_clock_offset(db, item, context, offset)
     audit.record(db, context["author"]["id"], "write", entity, record["id"], context["route"])
     return record["id"]
 
@@ -99,6 +104,17 @@ def register_kinds(kinds):
     once per app with every area's KINDS, so this module imports no area (issue 9)."""
     for kind, applier in kinds.items():
         engine.register(kind, applier)
+
+
+# --- the tablet's clock (issue 14, "A wrong tablet clock") -------------------------------------
+
+def keep_clock_offset(db, item, context, offset):
+    """Issue 14, "A wrong tablet clock": keep the offset and the corrected time beside the tablet's own (evidence: both kept)."""
+    db.execute(
+        "INSERT OR IGNORE INTO sync_clock_offsets (item_id, kind, author_id, device_id, clock_offset_ms,"
+        " device_recorded_at, corrected_recorded_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [item["id"], item["kind"], context["author_id"], context.get("device_id") or "", offset,
+         item["recorded_at"], device_clock.corrected(item["recorded_at"], offset), context["received_at"]])
 
 
 # A body map recorded on a tablet for a visit saved there too is sent after the visit; if the visit
@@ -135,3 +151,67 @@ def ingest(db, item, author, route, device_id=""):
     """Apply one item for this practitioner; returns the engine's receipt."""
     return engine.ingest(db, item, {"author_id": author["id"], "author": author,
                                     "device_id": device_id, "route": route})
+
+
+# --- items from a revoked device (issue 14, item 5) ---------------------------------------------
+
+REVOKED_DEVICE = "revoked_device"
+KEPT_FROM_REVOKED = ("This tablet has been revoked, so the central record did not add this record. It is kept, "
+                     "unchanged, for a team lead of the family's team to review: they may accept it or set it aside.")
+# The family an item is about, from its payload's context (docs/sync-protocol.md, item kinds).
+FAMILY_OF_CONTEXT = [
+    ("family_id", "SELECT id FROM families WHERE id = ?"),
+    ("visit_id", "SELECT family_id FROM visit_records WHERE id = ?"),
+    ("child_id", "SELECT family_id FROM children WHERE id = ?"),
+    ("mark_id", "SELECT b.family_id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id WHERE m.id = ?"),
+]
+
+
+def family_of_payload(db, payload):
+    """The family an item's payload is about, or None when the central record does not know it."""
+    for key, sql in FAMILY_OF_CONTEXT:
+        value = payload.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and len(str(value)) <= 100:
+            row = db.execute(sql, [value]).fetchone()
+            if row is not None:
+                return row[0]
+    return None
+
+
+def keep_from_revoked_device(db, items, context, unseal=None, schema_version=None):
+    """Keep each item aside, unapplied, for a team lead (a `conflict` receipt: "kept for review");
+    an item already stored with the same content is a `duplicate`; an unreadable one `rejected`.
+    Committed before the receipts are returned, so the tablet may let kept items go."""
+    receipts = []
+    with db.atomic():
+        for item in items[:engine.max_items]:
+            item_id = item.get("id") if isinstance(item, dict) and isinstance(item.get("id"), str) else None
+            try:
+                checked, digest = engine.opened(item, unseal, schema_version)
+            except Rejected as rejected:
+                receipts.append(Receipt(item_id, "rejected", engine.clock(), errors=rejected.errors))
+                continue
+            ref = engine.stored_ref(db, checked["id"], digest)
+            if ref is not None:
+                receipts.append(Receipt(checked["id"], "duplicate", engine.clock(), ref=ref))
+                continue
+            now = engine.clock()
+            db.execute(
+                "INSERT OR IGNORE INTO sync_conflicts (item_id, kind, content_hash, payload, author_id, device_id,"
+                " received_at, reason, recorded_at, clock_offset_ms, family_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [checked["id"], checked["kind"], digest, json.dumps(checked["payload"], sort_keys=True),
+                 context["author_id"], context.get("device_id") or "", now, REVOKED_DEVICE, checked["recorded_at"],
+                 device_clock.offset_of(item), family_of_payload(db, checked["payload"])])
+            audit.record(db, context["author_id"], "write", "sync_conflict", checked["id"], context["route"])
+            receipts.append(Receipt(checked["id"], "conflict", now, errors={"id": KEPT_FROM_REVOKED}))
+    return receipts
+
+
+def accept_kept_item(db, kept, author, route):
+    """A team lead accepts an item kept from a revoked device: it is applied through the engine as
+    its author sent it (same validation, same safeguarding rules, same receipt); returns the receipt."""
+    item = {"id": kept["item_id"], "kind": kept["kind"], "payload": json.loads(kept["payload"]),
+            "recorded_at": kept["recorded_at"]}
+    if kept["clock_offset_ms"] is not None:
+        item["clock_offset_ms"] = kept["clock_offset_ms"]
+    return ingest(db, item, author, route, device_id=kept["device_id"])

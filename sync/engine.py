@@ -237,6 +237,17 @@ class SyncEngine:
         checked["payload"] = payload
         return checked
 
+    def opened(self, item, unseal=None, schema_version=None):
+        """(the item as an applier would see it, its content hash), or Rejected; applies nothing.
+        For items kept aside without being applied (issue 14: sent from a revoked device)."""
+        checked = self._checked(item, unseal, schema_version)
+        return checked, content_hash(checked["kind"], checked["payload"])
+
+    def stored_ref(self, db, item_id, digest):
+        """The ref of this item if the same content is stored already, else None."""
+        seen = self._receipt(db, item_id)
+        return seen[1] if seen is not None and seen[0] == digest else None
+
     def _receipt(self, db, item_id):
         return db.execute(
             "SELECT content_hash, ref FROM sync_receipts WHERE item_id = ?", [item_id]).fetchone()

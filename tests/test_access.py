@@ -92,6 +92,10 @@ ROUTES = {
     # Sync conflicts for the lead to review
     ("/conflicts", "GET"): SIGNED_IN,
     ("/conflicts/<int:conflict_id>/review", "POST"): SIGNED_IN,
+    # Records kept from a revoked tablet, and records from tablets with a wrong clock (issue 14)
+    ("/conflicts/revoked-devices", "GET"): SIGNED_IN,
+    ("/conflicts/kept/<int:conflict_id>/decide", "POST"): SIGNED_IN,
+    ("/conflicts/clock-corrections", "GET"): SIGNED_IN,
     # People, teams, settings and the practitioners import (issue 10): admins only (ADMIN_ROUTES below)
     ("/admin/practitioners/new", "GET"): SIGNED_IN,
     ("/admin/practitioners/new", "POST"): SIGNED_IN,

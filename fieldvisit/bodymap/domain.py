@@ -4,6 +4,7 @@ the sync API both reach these functions through the same appliers (fieldvisit/re
 import json
 from datetime import datetime, timedelta
 
+from fieldvisit import device_clock
 from fieldvisit.escalations import domain as escalations
 from fieldvisit.bodymap import figures, rules
 from fieldvisit.rows import grouped_rows
@@ -198,7 +199,9 @@ def settle_birthmark_confirmer(mark, author, current=None):
 
 
 def check_observed(mark, body_map):
-    if mark["observed_at"][:10] < body_map["visit_happened_at"][:10]:
+    # Issue 14: a tablet clock days behind fills in a date before the visit; the date corrected by the
+    # tablet's clock offset is judged too, so a wrong clock alone never refuses the mark.
+    if max(device_clock.dates_as_given_and_corrected(mark["observed_at"])).isoformat() < body_map["visit_happened_at"][:10]:
         raise MarkInvalid({"observed_date": "The date you saw the mark cannot be before the visit "
                                             f"({body_map['visit_happened_at'][:10]})."})
 

@@ -8,6 +8,7 @@ from wtforms import (BooleanField, DateField, Form, HiddenField, RadioField, Sel
                      TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation, ValidationError
 
+from fieldvisit import device_clock
 from fieldvisit.bodymap import domain
 from fieldvisit.bodymap.rules import REGISTERED_HEALTH_PROFESSIONS, professions_list
 from fieldvisit.bodymap.domain import (COLOURS, CONSISTENT, EXPLAINED_BY, MARK_TYPES, PATTERNS, SHAPES, SURFACE,
@@ -188,12 +189,12 @@ class MarkForm(FlaskForm):
             raise ValidationError("Enter the date they confirmed it is a birthmark")
 
     def validate_birthmark_confirmed_on(self, field):
-        if field.data and field.data > date.today():
+        if field.data and field.data > device_clock.latest_today():
             raise ValidationError("The date the birthmark was confirmed must not be in the future")
 
     def validate_observed_date(self, field):
         if field.data and self.observed_time.data:
-            if datetime.combine(field.data, self.observed_time.data) > datetime.now() + CLOCK_TOLERANCE:
+            if datetime.combine(field.data, self.observed_time.data) > device_clock.latest_now() + CLOCK_TOLERANCE:
                 raise ValidationError("The date and time you saw the mark must not be in the future")
 
 

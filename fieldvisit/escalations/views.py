@@ -9,9 +9,9 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from fieldvisit import access, audit
+from fieldvisit import access, audit, device_clock
 from fieldvisit.auth.views import login_required, roles_required
-from fieldvisit.conflicts.domain import team_conflicts
+from fieldvisit.conflicts.domain import team_clock_corrections, team_conflicts, team_kept_items
 from fieldvisit.db import get_db
 from fieldvisit.escalations import concerns
 from fieldvisit.escalations import domain as escalations
@@ -47,7 +47,11 @@ def dashboard():
     data = dashboard_data(db, g.practitioner, datetime.now())
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in data["children"]], request.path)
     return render_template("escalations/dashboard.html", now=datetime.now(),
-                           open_conflicts=team_conflicts(db, g.practitioner, open_only=True), **data)
+                           open_conflicts=team_conflicts(db, g.practitioner, open_only=True),
+                           open_kept=team_kept_items(db, g.practitioner, access.visible_family_ids(db, g.practitioner),
+                                                     open_only=True),
+                           clock_corrections=team_clock_corrections(db, g.practitioner, device_clock.NOTICEABLE_MS, 50),
+                           **data)
 
 
 def escalation_or_404(db, escalation_id):

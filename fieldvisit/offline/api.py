@@ -7,6 +7,7 @@ expire while a tablet is offline) and instead accepts only JSON from this origin
 """
 import base64
 import json
+import sqlite3
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Blueprint, current_app, g, request, url_for
@@ -131,9 +132,14 @@ def push():
     items = body.get("items")
     if not isinstance(items, list):
         raise ApiError(400, "malformed", "items must be a list of records.")
-    contact_from(device_id)
     context = {"author_id": g.practitioner["id"], "author": g.practitioner,
                "device_id": device_id, "route": request.path}
+    try:
+        contact_from(device_id)
+    except ApiError as refused:
+        if refused.error != "device_revoked":
+            raise
+        return kept_from_revoked_device(items, context, body["schema_version"], refused)
     try:
         receipts = records.engine.push(get_db(), items, context, schema_version=body["schema_version"],
                                        unseal=sealed.central_key(current_app).unseal)
@@ -144,6 +150,23 @@ def push():
                  "message": "The central record is busy. Your records are kept on this device and will be sent again."},
                 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return {"server_time": records.engine.clock(), "receipts": [receipt.as_dict() for receipt in receipts]}
+
+
+def kept_from_revoked_device(items, context, schema_version, refused):
+    """A revoked device's push (issue 14, item 5): 403 `device_revoked` (the tablet wipes what it keeps
+    readable), with one receipt per item: each is kept aside, unapplied, for a team lead of the family's
+    team (`conflict`: kept for review), so its records are neither lost nor accepted blindly."""
+    if len(items) > records.engine.max_items:
+        raise ApiError(413, "too_large", f"Send at most {records.engine.max_items} items at a time, not {len(items)}.")
+    try:
+        receipts = records.keep_from_revoked_device(get_db(), items, context, sealed.central_key(current_app).unseal,
+                                                    schema_version)
+    except sqlite3.Error:
+        return ({"error": "unavailable",
+                 "message": "The central record is busy. Your records are kept on this device and will be sent again."},
+                503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return {"error": refused.error, "message": refused.message, "server_time": records.engine.clock(),
+            "receipts": [receipt.as_dict() for receipt in receipts]}, 403
 
 
 def register_pack_pages(app, provider):
@@ -298,9 +321,17 @@ OPENAPI = {
                     "400": _error("The body is not a push (`malformed`), or its schema_version is not accepted "
                                   "(`unsupported_schema_version`). Nothing was applied."),
                     "401": _error("Signed out (`signed_out`): sign in again, then send."),
-                    "403": _error("The request came from another site's page (`wrong_origin`), or this device "
-                                  "was revoked (`device_revoked`): wipe what is kept readable, keep the queue, "
-                                  "send nothing more from this device."),
+                    "403": {"description": "The request came from another site's page (`wrong_origin`), or this "
+                                           "device was revoked (`device_revoked`): wipe what is kept readable. A "
+                                           "revoked device's answer also carries `server_time` and a receipt per item "
+                                           "(issue 14): `conflict` = kept aside, unapplied, for a team lead to review "
+                                           "(the server has it), `duplicate` = already stored, `rejected` = unreadable.",
+                            "content": {"application/json": {"schema": {"allOf": [
+                                {"$ref": "#/components/schemas/Error"},
+                                {"type": "object", "properties": {
+                                    "server_time": {"type": "string", "format": "date-time"},
+                                    "receipts": {"type": "array",
+                                                 "items": {"$ref": "#/components/schemas/Receipt"}}}}]}}}},
                     "413": _error("More than 100 items or more than 2 MB (`too_large`). Nothing was applied."),
                     "415": _error("The body is not application/json (`unsupported_media_type`)."),
                     "503": _error("The central record is busy (`unavailable`); retry after Retry-After seconds. "
@@ -414,6 +445,11 @@ OPENAPI = {
                              "description": "A kind registered in fieldvisit/records.py."},
                     "payload": {"$ref": "#/components/schemas/Payload"},
                     "recorded_at": {"type": "string", "description": "ISO 8601 time on the device when it was saved."},
+                    "clock_offset_ms": {"type": "integer", "description": "Optional (issue 14): the central "
+                                        "record's time minus the device's, in ms, as the device measured it at its "
+                                        "last sync before saving the item. \"In the future\" and \"before the visit\" "
+                                        "are judged by the device's clock too; a value that is not an integer, or more "
+                                        "than 400 days, is ignored. Not part of the item's content."},
                     "schema_version": {"type": "integer", "description": "Optional: the item's own payload schema, "
                                                                          "when it differs from the batch's."},
                 },
@@ -426,6 +462,11 @@ OPENAPI = {
                     "kind": {"type": "string"},
                     "sealed": {"$ref": "#/components/schemas/Sealed"},
                     "recorded_at": {"type": "string"},
+                    "clock_offset_ms": {"type": "integer", "description": "Optional (issue 14): the central "
+                                        "record's time minus the device's, in ms, as the device measured it at its "
+                                        "last sync before saving the item. \"In the future\" and \"before the visit\" "
+                                        "are judged by the device's clock too; a value that is not an integer, or more "
+                                        "than 400 days, is ignored. Not part of the item's content."},
                     "schema_version": {"type": "integer"},
                 },
             },

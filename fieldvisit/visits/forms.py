@@ -10,6 +10,7 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Hidden
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation,
                                 ValidationError)
 
+from fieldvisit import device_clock
 from fieldvisit.safe_sleep.rules import CARER_RISKS, SHARES_BED, SHARES_SOFA, SLEEP_PLACES, answer_conflicts
 from fieldvisit.visits.domain import (AMENDABLE_FIELDS, CHILD_ALONE, CONTAINER_TYPES,
                                       HOME_CONDITION_HEADINGS, HOME_CONDITION_RATINGS, OUTCOMES,
@@ -216,7 +217,7 @@ class VisitRecordForm(FlaskForm):
     def validate_visit_date(self, field):
         if field.data and self.visit_time.data:
             happened = datetime.combine(field.data, self.visit_time.data)
-            if happened > datetime.now() + CLOCK_TOLERANCE:
+            if happened > device_clock.latest_now() + CLOCK_TOLERANCE:
                 raise ValidationError("The date and time of the visit must not be in the future")
         if field.data and field.data < EARLIEST_VISIT:
             raise ValidationError("The date of the visit must be a real date, in or after 2000")

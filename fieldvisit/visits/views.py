@@ -6,6 +6,8 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from fieldvisit import access, audit, records, settings
 from fieldvisit.auth.views import login_required, roles_required
+from fieldvisit import device_clock
+from fieldvisit.conflicts.domain import clock_correction_of
 from fieldvisit.db import get_db
 from fieldvisit.families import queries as families
 from fieldvisit.children_alone import rules as children_alone
@@ -98,7 +100,14 @@ def show_visit(visit_id):
     audit.record(db, g.practitioner["id"], "read", "visit", visit_id, request.path)
     return render_template("visits/visit.html", visit=visit, family=family,
                            safe_sleep=safe_sleep.for_visit(db, visit_id),
-                           saved=request.args.get("saved"), amended=request.args.get("amended"))
+                           saved=request.args.get("saved"), amended=request.args.get("amended"),
+                           clock_correction=clock_correction(db, visit_id))
+
+
+def clock_correction(db, visit_id):
+    """Issue 14: the visit was saved on a tablet whose clock was noticeably off (shown beside its times)."""
+    row = clock_correction_of(db, visit_id, device_clock.NOTICEABLE_MS)
+    return row and dict(row, words=device_clock.describe(row["clock_offset_ms"]))
 
 
 @bp.get("/visits/<visit_id>/print")

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from fieldvisit import device_clock
 from fieldvisit.visits.forms import clean_text, valid_record_id
 from fieldvisit.was_not_brought.domain import EVENTS, SERVICES
 
@@ -30,7 +31,7 @@ class AppointmentEventForm(FlaskForm):
             raise ValidationError("Choose the service")
 
     def validate_appointment_date(self, field):
-        if field.data and self.event.data == "was_not_brought" and field.data > date.today():
+        if field.data and self.event.data == "was_not_brought" and field.data > device_clock.latest_today():
             raise ValidationError("A child can only be 'not brought' to an appointment that has already passed")
 
     def validate_rearranged_to(self, field):

@@ -28,6 +28,7 @@ const ITEM_PROBLEMS = {
   busy: "the central record was busy; trying again",
   no_receipt: "sent, waiting for the central record's receipt",
   device_revoked: "not accepted: this tablet has been revoked",
+  revoked_kept: "this tablet has been revoked: the central record keeps it for your team lead to review",
 };
 
 export function plural(count, one, many = `${one}s`) {
@@ -52,12 +53,32 @@ export function timeOfDay(ms) {
   return `${when.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" })}, ${time}`;
 }
 
+// A tablet clock further off than this gets a warning (issue 14; the server's device_clock.NOTICEABLE_MS).
+export const CLOCK_WARNING_MS = 5 * 60 * 1000;
+
+/** A clock difference to the nearest minute, hour or day (a measured 2 days 23 hours 59 minutes is "3 days"). */
+function roughly(ms) {
+  const minutes = Math.round(ms / 60000);
+  if (minutes < 60) return plural(minutes, "minute");
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return plural(hours, "hour");
+  return plural(Math.round(hours / 24), "day");
+}
+
+/** The warning for a tablet clock that is off, or null (issue 14, "A wrong tablet clock"). */
+export function clockWarning(skewMs) {
+  if (skewMs == null || Math.abs(skewMs) <= CLOCK_WARNING_MS) return null;
+  return `This tablet's clock is ${roughly(Math.abs(skewMs))} ${skewMs > 0 ? "behind" : "ahead of"} the central record. `
+    + "Your records are still accepted, with the difference noted, but times the tablet fills in may be wrong: "
+    + "check the tablet's date and time settings.";
+}
+
 /** The tablet's clock against the central record's, from the last receipt. */
 export function clockSkew(skewMs) {
   if (skewMs == null) return "Not checked yet: it is checked at each sync";
   const off = Math.abs(skewMs);
   if (off < 60 * 1000) return "Matches the central record (within a minute)";
-  return `${age(off)} ${skewMs > 0 ? "behind" : "ahead of"} the central record. Check the tablet's date and time settings.`;
+  return `${roughly(off)} ${skewMs > 0 ? "behind" : "ahead of"} the central record. Check the tablet's date and time settings.`;
 }
 
 export const describe = {
@@ -137,6 +158,8 @@ export const describe = {
       alerts.push({ tone: "warning", text: `${plural(state.attention, "record")} ${state.attention === 1 ? "needs" : "need"} your attention.`,
         href: "/offline/records", linkText: "See what to do" });
     }
+    const clock = clockWarning((view.sync || {}).skew_ms);
+    if (clock) alerts.push({ tone: "warning", text: clock });
     if (!state.offlineReady && !here.startsWith("/offline/pin")) {
       alerts.push({ tone: "info", text: "This tablet is not set up to work with no signal yet.",
         href: "/offline/pin", linkText: "Set it up (set a PIN)" });

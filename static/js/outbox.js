@@ -53,6 +53,9 @@ export async function saveRecord(item, { practitionerId, pageUrl = "", title = "
     kind: item.kind, payload: item.payload, recorded_at: item.recorded_at, page_url: pageUrl, title,
   }, item.id) : null;
   const now = Date.now();
+  // The clock offset known when the record is saved goes with it (issue 14; docs/sync-protocol.md).
+  const { skew_ms: skew } = await syncState(practitionerId);
+  const clockOffset = Number.isFinite(skew) ? Math.round(skew) : null;
   const entry = await write(["outbox", "used_ids"], async (stores) => {
     const existing = await result(stores.outbox.get(item.id));
     if (existing && (existing.status !== "rejected" || existing.practitioner_id !== practitionerId)) {
@@ -64,6 +67,7 @@ export async function saveRecord(item, { practitionerId, pageUrl = "", title = "
       sealed, readable, reader_generation: readable ? keys.generation : null,
       notice: null, notice_fields: null, attempts: 0, last_attempt_at: null, last_problem: null,
       revision: (existing ? existing.revision : 0) + 1, schema_version: SCHEMA_VERSION,
+      clock_offset_ms: clockOffset,
     };
     await result(stores.outbox.put(saved));
     await result(stores.used_ids.put({ id: item.id, used_at: now }));

@@ -163,13 +163,18 @@ async function ensureDeviceSecret(practitionerId, force) {
 /**
  * An administrator revoked this device (lost or stolen): wipe what it keeps readable (kept pages,
  * readable copies, the reader key and the device secret) and stop. The sealed queued items stay in
- * the outbox, unreadable here and not accepted from this device (docs/security.md).
+ * the outbox, unreadable here and not accepted from this device (docs/security.md). The central record
+ * keeps what it received aside for a team lead (a `conflict` receipt, issue 14): those are noted as kept.
  */
-async function wipeRevokedDevice(practitionerId, ids) {
+async function wipeRevokedDevice(practitionerId, ids, receipts = []) {
   await forgetReadableCopies(practitionerId);
   await forgetReaderKey(practitionerId);
   await forgetDeviceSecret(practitionerId);
-  if (ids.length) await noteAttempt(ids, "device_revoked");
+  const kept = new Set((Array.isArray(receipts) ? receipts : [])
+    .filter((r) => r && (r.status === "conflict" || r.status === "duplicate")).map((r) => r.id));
+  if (kept.size) await noteAttempt(ids.filter((id) => kept.has(id)), "revoked_kept");
+  const others = ids.filter((id) => !kept.has(id));
+  if (others.length) await noteAttempt(others, "device_revoked");
   throw new Stop("device_revoked");
 }
 
@@ -180,11 +185,13 @@ async function stopIfRevoked(practitionerId, response, ids) {
   } catch {
     return;
   }
-  if (body.error === "device_revoked") await wipeRevokedDevice(practitionerId, ids);
+  if (body.error === "device_revoked") await wipeRevokedDevice(practitionerId, ids, body.receipts);
 }
 
 function wireItem(entry) {
-  return { id: entry.id, kind: entry.kind, recorded_at: entry.recorded_at, sealed: entry.sealed };
+  const item = { id: entry.id, kind: entry.kind, recorded_at: entry.recorded_at, sealed: entry.sealed };
+  if (Number.isFinite(entry.clock_offset_ms)) item.clock_offset_ms = entry.clock_offset_ms; // issue 14
+  return item;
 }
 
 /** Batches of at most MAX_BATCH_ITEMS items and MAX_BATCH_BYTES of JSON. */
@@ -265,13 +272,21 @@ async function refusal(response) {
   }
 }
 
+/**
+ * The tablet's clock against the central record's, measured at each answer that carries the server's time
+ * (a push, or the pack when nothing waits). Shown, never "corrected" here (OFFLINE.md: three clocks); each
+ * record saved afterwards carries it (`clock_offset_ms`, issue 14) and the server judges its times with it.
+ */
+async function noteClock(practitionerId, serverTime) {
+  if (serverTime && !Number.isNaN(Date.parse(serverTime))) {
+    await updateSyncState(practitionerId, { skew_ms: Date.parse(serverTime) - Date.now(), skew_at: Date.now() });
+  }
+}
+
 async function takeReceipts(practitionerId, batch, answer, outcome) {
   const receipts = Array.isArray(answer.receipts) ? answer.receipts : [];
   const serverTime = answer.server_time || (receipts.find((r) => r.server_time) || {}).server_time;
-  if (serverTime && !Number.isNaN(Date.parse(serverTime))) {
-    // Shown, never "corrected" (OFFLINE.md: three clocks).
-    await updateSyncState(practitionerId, { skew_ms: Date.parse(serverTime) - Date.now(), skew_at: Date.now() });
-  }
+  await noteClock(practitionerId, serverTime);
   const readerKey = await readerPublicKey(practitionerId);
   const notices = new Map();
   for (const receipt of receipts) {
@@ -306,6 +321,7 @@ async function refreshPack(practitionerId, outcome, mode) {
   if (response.status === 403) await stopIfRevoked(practitionerId, response, []);
   if (!response.ok) throw new Stop("server_error", String(response.status));
   const pack = await response.json();
+  await noteClock(practitionerId, pack.server_time);
   if (pack.practitioner && pack.practitioner.id !== practitionerId) {
     await hooks.switchPractitioner({ practitioner_id: pack.practitioner.id, username: pack.practitioner.username,
       display_name: pack.practitioner.display_name });

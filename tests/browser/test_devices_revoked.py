@@ -48,6 +48,9 @@ def test_a_revoked_tablet_wipes_its_pages_and_keys_and_keeps_the_record_waiting(
     assert [(e["id"], e["sealed"], e["readable"], e["status"]) for e in state["outbox"]] == \
         [(record_id, True, False, "queued")]
     assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(0,)]
+    # Kept aside, unapplied, for the family's team lead (issue 14); the tablet says so (below).
+    assert central(server, "SELECT reason FROM sync_conflicts WHERE item_id = ?", [record_id]) == [("revoked_device",)]
     assert central(server, "SELECT count(*) FROM audit_log WHERE action = 'denied' AND entity = 'device'")[0][0] >= 1
     page.locator("[data-fv-sync] summary").click()
     expect(page.locator("[data-fv-sync]")).to_contain_text("revoked")
+    expect(page.locator("[data-fv-sync]")).to_contain_text("the central record keeps it for your team lead to review")
