@@ -100,7 +100,8 @@ class Server:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "fieldvisit.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        # Under load (a shared machine, `nice`) a start has taken over a minute: wait up to five.
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/sign-in", timeout=2).read()
@@ -111,7 +112,7 @@ class Server:
                 if self.process.poll() is not None:
                     raise RuntimeError("server exited: " + (self.instance / "server.log").read_text(errors="replace")[-3000:])
                 time.sleep(0.05)
-        raise RuntimeError("server did not answer within 60 seconds")
+        raise RuntimeError("server did not answer within 300 seconds")
 
     def kill(self):
         self.process.kill()  # SIGKILL: no clean-up, as when the power goes
@@ -465,7 +466,15 @@ def seeded_database(folder):
 
 
 def killer(server, rng, every, stop, stats):
-    """Kill the server at random moments (exponential gaps of mean `every` seconds) and start it again."""
+    """Kill the server at random moments (exponential gaps of mean `every` seconds) and start it again.
+    If this thread fails the run fails (a problem), rather than going on quietly without kills."""
+    try:
+        kill_and_restart(server, rng, every, stop, stats)
+    except Exception as error:
+        stats.problem(f"the killer stopped: {error!r}")
+
+
+def kill_and_restart(server, rng, every, stop, stats):
     while not stop.wait(rng.uniform(0.5, 2.0) if not stats.faults["kill"] else rng.expovariate(1 / every)):
         # Aim at a push: wait (up to 2 s) for one to be on its way, then land anywhere in it.
         waited = time.monotonic() + 2
