@@ -75,6 +75,21 @@ def codes(code):
             yield from codes(constant)
 
 
+def names_used(function, seen=None):
+    """The names a view's code uses, and those of the functions of its own module it calls (a view
+    may hand its form to a helper), so that a form is found wherever the view's module names it."""
+    seen = set() if seen is None else seen
+    seen.add(function)
+    names = set()
+    for code in codes(function.__code__):
+        names |= set(code.co_names)
+    for name in list(names):
+        helper = function.__globals__.get(name)
+        if isinstance(helper, types.FunctionType) and helper.__module__ == function.__module__ and helper not in seen:
+            names |= names_used(helper, seen)
+    return names
+
+
 def forms_of_post_routes(app):
     """{(rule, endpoint): [form class, ...]} for every POST route whose view names a FlaskForm."""
     classes = form_classes()
@@ -83,9 +98,7 @@ def forms_of_post_routes(app):
         if "POST" not in rule.methods:
             continue
         view = inspect.unwrap(app.view_functions[rule.endpoint])
-        names = set()
-        for code in codes(view.__code__):
-            names |= set(code.co_names)
+        names = names_used(view)
         forms = sorted((classes[name] for name in names if name in classes), key=lambda cls: cls.__name__)
         if forms:
             used[(rule.rule, rule.endpoint)] = forms
