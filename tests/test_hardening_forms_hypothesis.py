@@ -404,3 +404,15 @@ def test_ids_too_long_for_the_database_are_a_clear_error_on_the_admin_forms(worl
             assert "Choose the agency they work for" in response.get_data(as_text=True) or url.endswith("teams/new")
     finally:
         db.close()
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "\u0661\u0662", "\u00b2"])
+def test_a_child_number_too_long_or_not_ascii_in_the_audit_log_search_is_no_such_child(world, number):
+    """The audit-log search (a GET form) with a child's 'number' beyond SQLite's integers, or in
+    digits that are not ASCII, was an OverflowError or a ValueError (a 500)."""
+    app, _ = world
+    client = app.test_client()
+    SessionAuth(client, app).sign_in(LEAD)
+    response = client.get("/audit-log", query_string={"child": number})
+    assert response.status_code in (200, 400)
+    assert "There is no child with that number among the families you can see" in response.get_data(as_text=True)
