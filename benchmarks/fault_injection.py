@@ -14,14 +14,18 @@ small TCP proxy in this script, and each device keeps its records in an outbox u
   replay        a push that was already answered is sent again later
   reorder       the outbox is shuffled and sent in two batches, the second first
   expire        the session ends mid-queue (signed out, or its cookie lost); the device signs in again
+  disk_full     the disk is full for a moment (the central record cannot grow): pushes, sign-ins and
+                pages that write must be answered 503 "try again later", never a receipt or a 500
 
 Afterwards every item any device recorded must be in `visit_records` exactly once with the content the
 device generated (its children's and home conditions' rows too), the database must pass
 `PRAGMA integrity_check`, and `fieldvisit audit verify` must exit 0 where that command exists.
-Filling the disk is not injected (yet).
+The disk is filled through the server's fault-injection hook FIELDVISIT_FAULT_DISK_FULL (fieldvisit/db.py):
+while the file it names exists, each new connection is limited to the database's present size, so a
+write that needs a new page fails with SQLite's "database or disk is full", as on a full disk.
 
     .venv/bin/python benchmarks/fault_injection.py [--sessions 200] [--seed 1] [--devices 4]
-                                                  [--kill-every 6] [--max-seconds 600]
+                                                  [--kill-every 6] [--disk-full-every 8] [--max-seconds 600]
 
 It prints the figures and exits non-zero if anything was lost, duplicated, altered or rejected.
 Loopback only. Thread scheduling is not seeded: the same seed gives the same sessions and faults,
@@ -86,7 +90,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
+        self.disk_full_flag = instance / "disk-full"  # exists while the disk is full
         self.env = dict(os.environ, FIELDVISIT_DB=str(db_path), FIELDVISIT_INSTANCE=str(instance),
+                        FIELDVISIT_FAULT_DISK_FULL=str(self.disk_full_flag),
                         PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
 
     def start(self):
@@ -94,16 +100,19 @@ class Server:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "fieldvisit.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
                 cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        # Under load (a shared machine, `nice`) a start has taken over a minute: wait up to five.
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
                 urllib.request.urlopen(self.url + "/sign-in", timeout=2).read()
                 return
+            except urllib.error.HTTPError:
+                return  # it answers (a 503 while the disk is full is still an answer)
             except OSError:
                 if self.process.poll() is not None:
                     raise RuntimeError("server exited: " + (self.instance / "server.log").read_text(errors="replace")[-3000:])
                 time.sleep(0.05)
-        raise RuntimeError("server did not answer within 60 seconds")
+        raise RuntimeError("server did not answer within 300 seconds")
 
     def kill(self):
         self.process.kill()  # SIGKILL: no clean-up, as when the power goes
@@ -319,9 +328,12 @@ class Device:
         except urllib.error.HTTPError as error:
             raw = error.read()
             try:
-                return error.code, json.loads(raw)
+                answer = json.loads(raw)
             except ValueError:
-                return error.code, {"error": "not_json", "message": raw[:200].decode(errors="replace")}
+                answer = {"error": "not_json", "message": raw[:200].decode(errors="replace")}
+            if isinstance(answer, dict):
+                answer["_headers"] = dict(error.headers.items())
+            return error.code, answer
 
     def settle(self, status, answer, deadline):
         """Act on an answer as the tablet does. Returns True when the answer was a 200."""
@@ -338,7 +350,9 @@ class Device:
             self.stats.add("answer_401_signed_in_again")
             self.sign_in(deadline)
         elif status == 503:
-            self.stats.add("answer_503_busy")
+            self.stats.add("answer_503_disk_full" if self.stats.disk_full else "answer_503_busy")
+            if "Retry-After" not in answer.get("_headers", {}):
+                self.stats.problem(f"a 503 without Retry-After: {answer}")
             time.sleep(0.2)
         else:
             self.stats.problem(f"push answered {status}: {answer}")
@@ -415,6 +429,7 @@ class Stats:
         self.problems = []
         self.restart_seconds = 0.0
         self.in_flight = 0  # pushes sent and not yet answered or cut
+        self.disk_full = False  # the disk is full just now
 
     def fault(self, name):
         with self.lock:
@@ -451,7 +466,15 @@ def seeded_database(folder):
 
 
 def killer(server, rng, every, stop, stats):
-    """Kill the server at random moments (exponential gaps of mean `every` seconds) and start it again."""
+    """Kill the server at random moments (exponential gaps of mean `every` seconds) and start it again.
+    If this thread fails the run fails (a problem), rather than going on quietly without kills."""
+    try:
+        kill_and_restart(server, rng, every, stop, stats)
+    except Exception as error:
+        stats.problem(f"the killer stopped: {error!r}")
+
+
+def kill_and_restart(server, rng, every, stop, stats):
     while not stop.wait(rng.uniform(0.5, 2.0) if not stats.faults["kill"] else rng.expovariate(1 / every)):
         # Aim at a push: wait (up to 2 s) for one to be on its way, then land anywhere in it.
         waited = time.monotonic() + 2
@@ -468,6 +491,21 @@ def killer(server, rng, every, stop, stats):
         down = time.monotonic()
         server.start()
         stats.restart_seconds += time.monotonic() - down
+
+
+def filler(server, rng, every, stop, stats):
+    """Fill the disk at random moments (exponential gaps of mean `every` seconds) for 0.3 to 3 seconds,
+    then free it. Only connections opened while it is full are limited, as a request opens its own."""
+    while not stop.wait(rng.expovariate(1 / every)):
+        stats.fault("disk_full")
+        with stats.lock:
+            stats.disk_full = True
+        server.disk_full_flag.touch()
+        stop.wait(rng.uniform(0.3, 3.0))
+        server.disk_full_flag.unlink(missing_ok=True)
+        with stats.lock:
+            stats.disk_full = False
+    server.disk_full_flag.unlink(missing_ok=True)
 
 
 def verify(db_path, generated, seeded):
@@ -529,6 +567,8 @@ def main(argv=None):
     parser.add_argument("--devices", type=int, default=4, help="devices syncing at once (default 4)")
     parser.add_argument("--kill-every", type=float, default=6.0,
                         help="mean seconds between SIGKILLs of the server (default 6)")
+    parser.add_argument("--disk-full-every", type=float, default=8.0,
+                        help="mean seconds between moments the disk is full (default 8; 0: never)")
     parser.add_argument("--max-seconds", type=float, default=600,
                         help="stop starting sessions after this long (default 600)")
     parser.add_argument("--dir", help="keep the database and server log in this folder")
@@ -548,6 +588,8 @@ def main(argv=None):
     master = random.Random(args.seed)
     stop_killing = threading.Event()
     kills = threading.Thread(target=killer, args=(server, random.Random(master.random()), args.kill_every,
+                                                  stop_killing, stats), daemon=True)
+    fills = threading.Thread(target=filler, args=(server, random.Random(master.random()), args.disk_full_every,
                                                   stop_killing, stats), daemon=True)
     counter = {"next": 0}
     counter_lock = threading.Lock()
@@ -577,12 +619,16 @@ def main(argv=None):
 
     workers = [threading.Thread(target=work, args=(device,)) for device in devices]
     kills.start()
+    if args.disk_full_every > 0:
+        fills.start()
     for thread in workers:
         thread.start()
     for thread in workers:
         thread.join()
     stop_killing.set()
     kills.join()
+    if fills.is_alive() or fills.ident is not None:
+        fills.join()
     # Every tablet comes back to good signal: what is left in the outboxes is sent without faults.
     for device in devices:
         try:
@@ -600,7 +646,7 @@ def main(argv=None):
     print(f"sessions: {stats.events['sessions']} (devices {args.devices}, seed {args.seed}, {elapsed:.0f} s)")
     print("faults: " + ", ".join(f"{name} {stats.faults[name]}" for name in
                                  ("kill", "drop_before", "drop_after", "delay", "duplicate", "replay",
-                                  "reorder", "expire")))
+                                  "reorder", "expire", "disk_full")))
     print("events: " + ", ".join(f"{name} {n}" for name, n in sorted(stats.events.items()) if name != "sessions"))
     print(f"server restarts took {stats.restart_seconds:.0f} s in all")
     print(f"items: {len(generated)}")

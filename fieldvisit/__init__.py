@@ -164,6 +164,8 @@ API_ERRORS = {
     405: ("method_not_allowed", "This address does not take that kind of request."),
     413: ("too_large", "The request is larger than the central record accepts (2 MB)."),
     500: ("server_error", "The central record had a problem; nothing was stored. Try again later."),
+    503: ("unavailable", "The central record cannot store anything just now (its storage is full). "
+                         "Your records are kept on this device and will be sent again."),
 }
 
 
@@ -202,6 +204,19 @@ def register_error_pages(app):
     @app.errorhandler(500)
     def server_error(error):
         return api_or_page(500, "errors/500.html")
+
+    import sqlite3
+
+    from fieldvisit.db import is_storage_full
+
+    @app.errorhandler(sqlite3.OperationalError)
+    def storage_full(error):
+        # The disk (or the database's size limit) is full: nothing of this request was stored, so
+        # say "try again later" (503 + Retry-After), never a 500 that a device might take as final.
+        if not is_storage_full(error):
+            raise error
+        body, code = api_or_page(503, "errors/503.html")
+        return body, code, {"Retry-After": "30"}
 
 
 CONTENT_SECURITY_POLICY = (

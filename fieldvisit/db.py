@@ -1,4 +1,5 @@
 """The central record: one SQLite database (WAL) opened per request through sqlite-utils."""
+import os
 import sqlite3
 
 import sqlite_utils
@@ -27,10 +28,38 @@ def connect(path):
     conn.execute("PRAGMA cache_size = -32000")
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA mmap_size = 268435456")
+    fault_disk_full(conn)
     db = sqlite_utils.Database(conn)
     if str(path) != ":memory:" and db.journal_mode != "wal":
         db.enable_wal()
     return db
+
+
+# SQLite's "database or disk is full" (SQLITE_FULL), and the write errors a full disk gives (SQLITE_IOERR).
+STORAGE_FULL_CODES = {13, 10}
+
+# A fault-injection hook, for tests and benchmarks/fault_injection.py ONLY (docs/fault-injection.md):
+# while the file this variable names exists, every connection opened is limited to the database's
+# present size (`PRAGMA max_page_count`), so a write that needs a new page fails as on a full disk.
+# Never set it in production.
+FAULT_DISK_FULL = "FIELDVISIT_FAULT_DISK_FULL"
+
+
+def fault_disk_full(conn):
+    flag = os.environ.get(FAULT_DISK_FULL)
+    if flag and os.path.exists(flag):
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        if pages:
+            conn.execute(f"PRAGMA max_page_count = {int(pages)}")
+
+
+def is_storage_full(error):
+    """Whether a SQLite error says the disk (or the database's size limit) is full."""
+    code = getattr(error, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in STORAGE_FULL_CODES
+    message = str(error).lower()
+    return "disk is full" in message or "disk i/o" in message
 
 
 def get_db():

@@ -1,6 +1,7 @@
 """A short run of benchmarks/fault_injection.py: randomized sync sessions against the real server while
 it is killed with SIGKILL, connections are cut before and after the answer, pushes are delayed,
-duplicated, replayed and reordered and sessions end mid-queue. Nothing recorded is lost or stored twice."""
+duplicated, replayed and reordered, sessions end mid-queue and the disk fills up for moments. Nothing
+recorded is lost or stored twice, and a push while the disk is full is told to try again later (503)."""
 import importlib.util
 from pathlib import Path
 
@@ -14,9 +15,9 @@ def load_main():
     return module.main
 
 
-def test_randomized_sessions_with_kills_cuts_and_expired_sessions_lose_and_duplicate_nothing(tmp_path):
+def test_randomized_sessions_with_kills_cuts_expired_sessions_and_a_full_disk_lose_and_duplicate_nothing(tmp_path):
     result = load_main()(["--sessions", "36", "--seed", "14", "--devices", "3", "--kill-every", "5",
-                          "--max-seconds", "90", "--dir", str(tmp_path)])
+                          "--disk-full-every", "3", "--max-seconds", "90", "--dir", str(tmp_path)])
     assert result["problems"] == []
     assert result["sessions"] == 36
     assert result["items"] >= 36
@@ -29,5 +30,8 @@ def test_randomized_sessions_with_kills_cuts_and_expired_sessions_lose_and_dupli
     # The faults really happened: a run without them would prove nothing.
     assert result["faults"].get("kill", 0) >= 1
     assert result["events"].get("kill_with_a_push_in_flight", 0) >= 1
-    for fault in ("drop_before", "drop_after", "duplicate", "expire"):
+    for fault in ("drop_before", "drop_after", "duplicate", "expire", "disk_full"):
         assert result["faults"].get(fault, 0) >= 1, fault
+    # Pushes met the full disk and were answered 503 with Retry-After (a 500, or a 503 without it,
+    # is a problem above); their items were stored once when space returned (lost and duplicated 0).
+    assert result["events"].get("answer_503_disk_full", 0) >= 1

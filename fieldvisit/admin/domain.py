@@ -78,6 +78,13 @@ def team_leads(db):
 
 # --- practitioners ------------------------------------------------------------------------
 
+def row_id(value):
+    """A posted id as a number, or None: ASCII digits that fit SQLite's integers only ('١٢'.isdigit()
+    is true, and 99999999999999999999 overflows SQLite: both were a 500)."""
+    value = str(value or "").strip()
+    return int(value) if re.fullmatch(r"[0-9]{1,18}", value) else None
+
+
 def clean_practitioner(values):
     """The form's or the file's values, trimmed, with empty optional ids as None."""
     cleaned = {name: (values.get(name) or "") for name in FIELDS}
@@ -86,7 +93,7 @@ def clean_practitioner(values):
     cleaned["registration_body"] = cleaned["registration_body"].upper()
     cleaned["registration_number"] = cleaned["registration_number"].upper().replace(" ", "")
     for name in ("agency_id", "team_id"):
-        cleaned[name] = int(cleaned[name]) if str(cleaned[name]).isdigit() else None
+        cleaned[name] = row_id(cleaned[name])
     cleaned["staff_id"] = cleaned["staff_id"] or None
     return cleaned
 
@@ -258,10 +265,8 @@ def pending_reset(db, practitioner_id, now=None):
 # --- teams ---------------------------------------------------------------------------------
 
 def clean_team(values):
-    def number(name):
-        value = str(values.get(name) or "").strip()
-        return int(value) if value.isdigit() else None
-    return {"name": (values.get("name") or "").strip(), "agency_id": number("agency_id"), "lead_id": number("lead_id")}
+    return {"name": (values.get("name") or "").strip(), "agency_id": row_id(values.get("agency_id")),
+            "lead_id": row_id(values.get("lead_id"))}
 
 
 def team_errors(db, values, team_id=None):

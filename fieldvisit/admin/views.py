@@ -53,21 +53,29 @@ def render_practitioner_form(db, form, errors, practitioner=None):
                            registers=domain.REGISTRATION_BODIES), 400 if errors else 200
 
 
+def posted_practitioner(db, form, practitioner_id=None):
+    """(values, errors) of the practitioner form as posted: the form's own errors (or an expired page)
+    first; an admin editing their own account cannot take away their admin role."""
+    if not form.validate_on_submit():
+        return None, errors_of(form) or {"display_name": EXPIRED}
+    values = domain.clean_practitioner(request.form)
+    if practitioner_id is not None and practitioner_id == g.practitioner["id"] and values["role"] != "admin":
+        return values, {"role": "You cannot take away your own admin role: ask another admin"}
+    return values, domain.practitioner_errors(db, values, practitioner_id)
+
+
 @bp.route("/practitioners/new", methods=["GET", "POST"])
 @roles_required("admin")
 def new_practitioner():
     db = get_db()
     form = PractitionerForm()
     errors = {}
-    if request.method == "POST" and form.validate_on_submit():
-        values = domain.clean_practitioner(request.form)
-        errors = domain.practitioner_errors(db, values)
+    if request.method == "POST":
+        values, errors = posted_practitioner(db, form)
         if not errors:
             practitioner_id = domain.create_practitioner(db, values, g.practitioner["id"], request.path)
             flash(f"{values['display_name']}'s account is made. Issue a one-time code for them to set a password.")
             return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
-    elif request.method == "POST":
-        errors = errors_of(form) or {"display_name": EXPIRED}
     return render_practitioner_form(db, form, errors)
 
 
@@ -92,44 +100,39 @@ def edit_practitioner(practitioner_id):
         form = PractitionerForm(formdata=None, data=data)
         return render_practitioner_form(db, form, {}, practitioner)
     form = PractitionerForm()
-    if not form.validate_on_submit():
-        errors = errors_of(form) or {"display_name": EXPIRED}
-    else:
-        values = domain.clean_practitioner(request.form)
-        if practitioner_id == g.practitioner["id"] and values["role"] != "admin":
-            errors = {"role": "You cannot take away your own admin role: ask another admin"}
-        else:
-            errors = domain.practitioner_errors(db, values, practitioner_id)
-        if not errors:
-            domain.update_practitioner(db, practitioner_id, values, g.practitioner["id"], request.path)
-            flash(f"{values['display_name']}'s details are saved.")
-            return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
+    values, errors = posted_practitioner(db, form, practitioner_id)
+    if not errors:
+        domain.update_practitioner(db, practitioner_id, values, g.practitioner["id"], request.path)
+        flash(f"{values['display_name']}'s details are saved.")
+        return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
     return render_practitioner_form(db, form, errors, practitioner)
+
+
+def change_active(practitioner_id, active):
+    """Deactivate or reactivate an account once the page's ConfirmForm is confirmed; back to its page.
+    An admin cannot deactivate their own account."""
+    db = get_db()
+    practitioner = practitioner_or_404(db, practitioner_id)
+    if ConfirmForm().validate_on_submit():
+        if not active and practitioner_id == g.practitioner["id"]:
+            flash("You cannot deactivate your own account: ask another admin.")
+        else:
+            domain.set_active(db, practitioner_id, active, g.practitioner["id"], request.path)
+            flash(f"{practitioner['display_name']} is active again." if active else
+                  f"{practitioner['display_name']} is deactivated: they can no longer sign in. Their records stay.")
+    return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
 
 
 @bp.post("/practitioners/<int:practitioner_id>/deactivate")
 @roles_required("admin")
 def deactivate_practitioner(practitioner_id):
-    db = get_db()
-    practitioner = practitioner_or_404(db, practitioner_id)
-    if ConfirmForm().validate_on_submit():
-        if practitioner_id == g.practitioner["id"]:
-            flash("You cannot deactivate your own account: ask another admin.")
-        else:
-            domain.set_active(db, practitioner_id, False, g.practitioner["id"], request.path)
-            flash(f"{practitioner['display_name']} is deactivated: they can no longer sign in. Their records stay.")
-    return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
+    return change_active(practitioner_id, False)
 
 
 @bp.post("/practitioners/<int:practitioner_id>/reactivate")
 @roles_required("admin")
 def reactivate_practitioner(practitioner_id):
-    db = get_db()
-    practitioner = practitioner_or_404(db, practitioner_id)
-    if ConfirmForm().validate_on_submit():
-        domain.set_active(db, practitioner_id, True, g.practitioner["id"], request.path)
-        flash(f"{practitioner['display_name']} is active again.")
-    return redirect(url_for("admin.show_practitioner", practitioner_id=practitioner_id))
+    return change_active(practitioner_id, True)
 
 
 @bp.post("/practitioners/<int:practitioner_id>/reset-code")

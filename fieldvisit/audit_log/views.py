@@ -18,7 +18,10 @@ ENTITIES = {"child": "Child", "family": "Family", "visit": "Visit record"}
 def find_child(db, form, errors):
     """The child searched for, or None (with an error said, or several children to choose from)."""
     words = form.child.data
-    if words.isdigit():
+    if words.isdigit():  # a child's number (too long or not ASCII digits: no such child, not a 500)
+        if not (words.isascii() and len(words) <= 18):
+            errors["child"] = "There is no child with that number among the families you can see"
+            return None, []
         child = domain.child_visible_to(db, g.practitioner, int(words))
         if child is None:
             errors["child"] = "There is no child with that number among the families you can see"

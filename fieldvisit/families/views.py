@@ -103,6 +103,39 @@ def now_and_today():
     return now, now.date()
 
 
+def store_posted(db, entity, store, entity_id=None):
+    """Store what a form posted and audit the write, in one transaction: `store(now, today)` returns
+    the id of the `entity` written (or give `entity_id`). Returns (the id, {}) or (None, the errors
+    to show with the form)."""
+    now, today = now_and_today()
+    try:
+        with db.atomic():
+            written = store(now, today)
+            entity_id = written if entity_id is None else entity_id
+            audit.record(db, g.practitioner["id"], "write", entity, entity_id, request.path)
+    except cases.CaseInvalid as invalid:
+        return None, invalid.errors
+    return entity_id, {}
+
+
+def managed_adult(adult_id):
+    db = get_db()
+    family_id = cases.family_of(db, "adult", adult_id)
+    if family_id is None:
+        abort(404)
+    family = access.managed_family_or_404(db, g.practitioner, family_id)
+    return db, family, db["adults"].get(adult_id)
+
+
+def child_form(db, family, child, values, errors):
+    return page("families/child_form.html", errors, values=values, family=family, child=child, mobility=MOBILITY,
+                non_mobile_under_months=settings.load(db)["non_mobile_under_months"])
+
+
+def adult_form(family, adult, values, errors):
+    return page("families/adult_form.html", errors, values=values, family=family, adult=adult, lives=cases.LIVES)
+
+
 @bp.get("/families/manage")
 @roles_required(*MANAGERS)
 def manage_families():
@@ -124,14 +157,10 @@ def new_family():
         values = posted(request.form, "family")
         if g.practitioner["role"] == "team_lead":
             values["team_id"] = str(g.practitioner["team_id"])  # a lead adds families to their own team
-        now, _ = now_and_today()
-        try:
-            with db.atomic():
-                family_id = cases.create_family(db, values, g.practitioner["id"], now)
-                audit.record(db, g.practitioner["id"], "write", "family", family_id, request.path)
+        family_id, errors = store_posted(
+            db, "family", lambda now, today: cases.create_family(db, values, g.practitioner["id"], now))
+        if not errors:
             return saved(f"{values['name']} is added. Now add the children.", "families.new_child", family_id=family_id)
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     return page("families/family_form.html", errors, values=values, family=None, teams=team_choices(db))
 
 
@@ -155,14 +184,10 @@ def edit_family(family_id):
     errors, values = {}, shown(family, "family")
     if request.method == "POST":
         values = dict(posted(request.form, "family"), team_id=str(family["team_id"]))
-        now, _ = now_and_today()
-        try:
-            with db.atomic():
-                cases.update_family(db, family_id, values, g.practitioner["id"], now)
-                audit.record(db, g.practitioner["id"], "write", "family", family_id, request.path)
+        _, errors = store_posted(db, "family", lambda now, today: cases.update_family(
+            db, family_id, values, g.practitioner["id"], now), family_id)
+        if not errors:
             return saved("The family's details are saved.", "families.manage_family", family_id=family_id)
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     return page("families/family_form.html", errors, values=values, family=family, teams=team_choices(db))
 
@@ -174,15 +199,11 @@ def close_family(family_id):
     errors, values = {}, {"closed_on": date.today().isoformat(), "reason": ""}
     if request.method == "POST":
         values = posted(request.form, "close")
-        now, today = now_and_today()
-        try:
-            with db.atomic():
-                cases.close_family(db, family_id, values, g.practitioner["id"], now, today)
-                audit.record(db, g.practitioner["id"], "write", "family", family_id, request.path)
+        _, errors = store_posted(db, "family", lambda now, today: cases.close_family(
+            db, family_id, values, g.practitioner["id"], now, today), family_id)
+        if not errors:
             return saved(f"{family['name']}'s case is closed. Its records are kept.", "families.manage_family",
                          family_id=family_id)
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     return page("families/close.html", errors, values=values, family=family)
 
@@ -194,17 +215,13 @@ def transfer_family(family_id):
     errors, values = {}, {"team_id": "", "reason": ""}
     if request.method == "POST":
         values = posted(request.form, "transfer")
-        now, _ = now_and_today()
-        try:
-            with db.atomic():
-                cases.transfer_family(db, family_id, values, g.practitioner["id"], now)
-                audit.record(db, g.practitioner["id"], "write", "family", family_id, request.path)
+        _, errors = store_posted(db, "family", lambda now, today: cases.transfer_family(
+            db, family_id, values, g.practitioner["id"], now), family_id)
+        if not errors:
             flash(f"{family['name']} has moved to another team.")
             if g.practitioner["role"] == "admin":
                 return redirect(url_for("families.manage_family", family_id=family_id))
             return redirect(url_for("families.manage_families"))
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     teams = [choice for choice in team_choices(db) if choice[0] != str(family["team_id"])]
     return page("families/transfer.html", errors, values=values, family=family, teams=teams)
@@ -217,17 +234,12 @@ def new_child(family_id):
     errors, values = {}, shown({"last_name": family["name"].removesuffix(" household")}, "child")
     if request.method == "POST":
         values = posted(request.form, "child")
-        now, today = now_and_today()
-        try:
-            with db.atomic():
-                child_id = cases.add_child(db, family_id, values, g.practitioner["id"], now, today)
-                audit.record(db, g.practitioner["id"], "write", "child", child_id, request.path)
+        _, errors = store_posted(db, "child", lambda now, today: cases.add_child(
+            db, family_id, values, g.practitioner["id"], now, today))
+        if not errors:
             return saved(f"{values['first_name']} is added.", "families.manage_family", family_id=family_id)
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
-    return page("families/child_form.html", errors, values=values, family=family, child=None, mobility=MOBILITY,
-                non_mobile_under_months=settings.load(db)["non_mobile_under_months"])
+    return child_form(db, family, None, values, errors)
 
 
 @bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
@@ -237,17 +249,12 @@ def edit_child(child_id):
     errors, values = {}, shown(child, "child")
     if request.method == "POST":
         values = posted(request.form, "child")
-        now, today = now_and_today()
-        try:
-            with db.atomic():
-                cases.update_child(db, child_id, values, g.practitioner["id"], now, today)
-                audit.record(db, g.practitioner["id"], "write", "child", child_id, request.path)
+        _, errors = store_posted(db, "child", lambda now, today: cases.update_child(
+            db, child_id, values, g.practitioner["id"], now, today), child_id)
+        if not errors:
             return saved(f"{values['first_name']}'s details are saved.", "families.manage_family", family_id=family["id"])
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
-    return page("families/child_form.html", errors, values=values, family=family, child=child, mobility=MOBILITY,
-                non_mobile_under_months=settings.load(db)["non_mobile_under_months"])
+    return child_form(db, family, child, values, errors)
 
 
 @bp.route("/families/<int:family_id>/adults/new", methods=["GET", "POST"])
@@ -257,40 +264,27 @@ def new_adult(family_id):
     errors, values = {}, shown(None, "adult")
     if request.method == "POST":
         values = posted(request.form, "adult")
-        now, _ = now_and_today()
-        try:
-            with db.atomic():
-                adult_id = cases.add_adult(db, family_id, values, g.practitioner["id"], now)
-                audit.record(db, g.practitioner["id"], "write", "adult", adult_id, request.path)
+        _, errors = store_posted(db, "adult", lambda now, today: cases.add_adult(
+            db, family_id, values, g.practitioner["id"], now))
+        if not errors:
             return saved(f"{values['name']} is added.", "families.manage_family", family_id=family_id)
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
-    return page("families/adult_form.html", errors, values=values, family=family, adult=None, lives=cases.LIVES)
+    return adult_form(family, None, values, errors)
 
 
 @bp.route("/adults/<int:adult_id>/edit", methods=["GET", "POST"])
 @roles_required(*MANAGERS)
 def edit_adult(adult_id):
-    db = get_db()
-    family_id = cases.family_of(db, "adult", adult_id)
-    if family_id is None:
-        abort(404)
-    family = access.managed_family_or_404(db, g.practitioner, family_id)
-    adult = db["adults"].get(adult_id)
+    db, family, adult = managed_adult(adult_id)
     errors, values = {}, shown(adult, "adult")
     if request.method == "POST":
         values = posted(request.form, "adult")
-        now, _ = now_and_today()
-        try:
-            with db.atomic():
-                cases.update_adult(db, adult_id, values, g.practitioner["id"], now)
-                audit.record(db, g.practitioner["id"], "write", "adult", adult_id, request.path)
+        _, errors = store_posted(db, "adult", lambda now, today: cases.update_adult(
+            db, adult_id, values, g.practitioner["id"], now), adult_id)
+        if not errors:
             return saved(f"{values['name']}'s details are saved.", "families.manage_family", family_id=family["id"])
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "family", family["id"], request.path)
-    return page("families/adult_form.html", errors, values=values, family=family, adult=adult, lives=cases.LIVES)
+    return adult_form(family, adult, values, errors)
 
 
 def plan_page(db, family, child, errors=None, values=None, end_values=None):
@@ -311,17 +305,14 @@ def child_plan(child_id):
     db, family, child = managed_child(child_id)
     if request.method == "POST":
         values = posted(request.form, "plan")
-        now, today = now_and_today()
-        try:
-            with db.atomic():
-                if cases.current_plan(db, child_id):
-                    cases.update_plan(db, child_id, values, g.practitioner["id"], now, today)
-                else:
-                    cases.start_plan(db, child_id, values, g.practitioner["id"], now, today)
-                audit.record(db, g.practitioner["id"], "write", "child", child_id, request.path)
-            return saved(f"{child['first_name']}'s plan is saved.", "families.manage_family", family_id=family["id"])
-        except cases.CaseInvalid as invalid:
-            return plan_page(db, family, child, invalid.errors, values=values)
+
+        def store(now, today):
+            change = cases.update_plan if cases.current_plan(db, child_id) else cases.start_plan
+            change(db, child_id, values, g.practitioner["id"], now, today)
+        _, errors = store_posted(db, "child", store, child_id)
+        if errors:
+            return plan_page(db, family, child, errors, values=values)
+        return saved(f"{child['first_name']}'s plan is saved.", "families.manage_family", family_id=family["id"])
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
     return plan_page(db, family, child)
 
@@ -334,14 +325,11 @@ def end_child_plan(child_id):
     if request.method == "GET":
         return redirect(url_for("families.child_plan", child_id=child_id))
     values = posted(request.form, "plan_end")
-    now, today = now_and_today()
-    try:
-        with db.atomic():
-            cases.end_plan(db, child_id, values, g.practitioner["id"], now, today)
-            audit.record(db, g.practitioner["id"], "write", "child", child_id, request.path)
-        return saved(f"{child['first_name']}'s plan has ended.", "families.manage_family", family_id=family["id"])
-    except cases.CaseInvalid as invalid:
-        return plan_page(db, family, child, invalid.errors, end_values=values)
+    _, errors = store_posted(db, "child", lambda now, today: cases.end_plan(
+        db, child_id, values, g.practitioner["id"], now, today), child_id)
+    if errors:
+        return plan_page(db, family, child, errors, end_values=values)
+    return saved(f"{child['first_name']}'s plan has ended.", "families.manage_family", family_id=family["id"])
 
 
 @bp.route("/children/<int:child_id>/mobility", methods=["GET", "POST"])
@@ -356,17 +344,13 @@ def record_mobility(child_id):
     errors, values = {}, {"mobility": child["mobility"] or "", "recorded_on": date.today().isoformat(), "note": ""}
     if request.method == "POST":
         values = posted(request.form, "mobility")
-        now, today = now_and_today()
-        try:
-            with db.atomic():
-                cases.record_mobility(db, child_id, values, g.practitioner["id"], now, today, visit_id=visit_id)
-                audit.record(db, g.practitioner["id"], "write", "child", child_id, request.path)
+        _, errors = store_posted(db, "child", lambda now, today: cases.record_mobility(
+            db, child_id, values, g.practitioner["id"], now, today, visit_id=visit_id), child_id)
+        if not errors:
             flash(f"{child['first_name']}'s mobility is recorded.")
             if visit_id:
                 return redirect(url_for("visits.show_visit", visit_id=visit_id))
             return redirect(url_for("families.show_child", child_id=child_id))
-        except cases.CaseInvalid as invalid:
-            errors = invalid.errors
     audit.record(db, g.practitioner["id"], "read", "child", child_id, request.path)
     return page("families/mobility.html", errors, values=values, child=child, mobility=MOBILITY,
                 non_mobile_under_months=settings.load(db)["non_mobile_under_months"], visit_id=visit_id,
@@ -397,15 +381,12 @@ def family_assignments(family_id):
         family = access.family_or_404(db, g.practitioner, family_id)
     if request.method == "POST":
         values = posted(request.form, "assign")
-        now, today = now_and_today()
-        try:
-            with db.atomic():
-                history_id = cases.assign(db, family_id, values, g.practitioner, now, today)
-                audit.record(db, g.practitioner["id"], "write", "assignment", history_id, request.path)
-            return saved("The practitioner is assigned: they see the family from now on.",
-                         "families.family_assignments", family_id=family_id)
-        except cases.CaseInvalid as invalid:
-            return assignments_page(db, family, invalid.errors, values)
+        _, errors = store_posted(db, "assignment", lambda now, today: cases.assign(
+            db, family_id, values, g.practitioner, now, today))
+        if errors:
+            return assignments_page(db, family, errors, values)
+        return saved("The practitioner is assigned: they see the family from now on.",
+                     "families.family_assignments", family_id=family_id)
     audit.record(db, g.practitioner["id"], "read", "family", family_id, request.path)
     return assignments_page(db, family)
 
@@ -415,12 +396,9 @@ def family_assignments(family_id):
 def end_assignment(family_id, practitioner_id):
     db, family = managed(family_id)
     values = posted(request.form, "end_assignment")
-    now, today = now_and_today()
-    try:
-        with db.atomic():
-            cases.end_assignment(db, family_id, practitioner_id, values, g.practitioner["id"], now, today)
-            audit.record(db, g.practitioner["id"], "write", "assignment", f"{family_id}/{practitioner_id}", request.path)
-    except cases.CaseInvalid:
+    _, errors = store_posted(db, "assignment", lambda now, today: cases.end_assignment(
+        db, family_id, practitioner_id, values, g.practitioner["id"], now, today), f"{family_id}/{practitioner_id}")
+    if errors:
         abort(404)
     return saved("The assignment has ended: the practitioner no longer sees the family, and their tablet drops it"
                  " at its next sync.", "families.family_assignments", family_id=family_id)

@@ -241,9 +241,11 @@ def other_agencies_on_day(db, family_id, day, agency_id):
     """The family's visits on `day` (a date) by an agency other than `agency_id`, not cancelled:
     what a new visit that day would clash with unless both are joint (rule 16). Shown while the
     date is chosen (issue 12), not only after the visit is put on the rota."""
+    # due_at is "YYYY-MM-DDTHH:MM": the day's visits sort from "YYYY-MM-DD" to before "YYYY-MM-DDU", so
+    # the next day is not worked out and 31 December 9999 is refused by the form, not an OverflowError.
     same_day = db.query(SCHEDULED_VISIT_SQL + " WHERE s.family_id = ? AND s.due_at >= ? AND s.due_at < ?"
                         " AND s.status != 'cancelled' ORDER BY s.due_at",
-                        [family_id, day.isoformat(), (day + timedelta(days=1)).isoformat()])
+                        [family_id, day.isoformat(), day.isoformat() + "U"])
     return [visit for visit in same_day if visit["agency_id"] != agency_id]
 
 
