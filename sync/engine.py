@@ -142,19 +142,28 @@ class SyncEngine:
 
     def __init__(self, clock=utc_now, schema_version=SCHEMA_VERSION, max_items=MAX_ITEMS, commit_every=COMMIT_EVERY):
         self.appliers = {}
+        self.preparers = {}
         self.upgrades = {}
         self.clock = clock
         self.schema_version = schema_version
         self.max_items = max_items
         self.commit_every = commit_every
 
-    def register(self, kind, applier):
+    def register(self, kind, applier, prepare=None):
         """`applier(db, item, context) -> ref` stores the item; raises Rejected if invalid.
 
         It runs inside the item's transaction: it must not commit, and whatever it
         writes is kept only together with the item's receipt.
+
+        `prepare(db, item, context) -> value`, if given, does the item's CPU work that needs no
+        write lock (validating its form) before the lock is taken: it must not write. It raises
+        Rejected for an item that can never be stored (nothing is then locked), or returns a value
+        handed to the applier as `context["prepared"]` (None: nothing prepared, the applier does
+        all its work itself). The applier still checks everything that depends on the database.
         """
         self.appliers[kind] = applier
+        if prepare is not None:
+            self.preparers[kind] = prepare
 
     def register_upgrade(self, kind, upgrade):
         """`upgrade(payload) -> payload` turns a payload of the previous schema version into
@@ -200,7 +209,27 @@ class SyncEngine:
         seen = self._receipt(db, item["id"])
         if seen is not None and seen[0] == digest:
             return Receipt(item["id"], "duplicate", self.clock(), ref=seen[1])
+        try:
+            context = self._with_prepared(db, item, context)
+        except Rejected as rejected:
+            return Receipt(item["id"], "rejected", self.clock(), errors=rejected.errors)
         return self._in_transaction(db, item, digest, context)
+
+    def _with_prepared(self, db, item, context):
+        """The context for the item's applier, with what its kind's `prepare` did outside the write
+        lock; Rejected when the item can never be stored. A fault in `prepare` only means nothing
+        is prepared: the applier then does all of the work under the lock, as without one."""
+        prepare = self.preparers.get(item["kind"])
+        if prepare is None:
+            return context
+        try:
+            prepared = prepare(db, item, context)
+        except Rejected:
+            raise
+        except Exception as error:  # noqa: BLE001 - the applier does the work instead
+            log.warning("sync: item %s could not be prepared outside the lock", item.get("id"), exc_info=error)
+            return context
+        return context if prepared is None else dict(context, prepared=prepared)
 
     def _checked(self, item, unseal, schema_version):
         """The item as the applier sees it (payload opened and upgraded), or Rejected."""
@@ -323,7 +352,7 @@ class SyncEngine:
         waiting = []
         for index, item in enumerate(items):
             try:
-                prepared = self._prepared(db, item, unseal, schema_version)
+                prepared = self._prepared(db, item, context, unseal, schema_version)
             except sqlite3.Error as error:
                 if is_transient(error):
                     raise Unavailable(str(error)) from error
@@ -340,9 +369,10 @@ class SyncEngine:
             self._apply_together(db, waiting[start:start + self.commit_every], context, receipts)
         return receipts
 
-    def _prepared(self, db, item, unseal, schema_version):
+    def _prepared(self, db, item, context, unseal, schema_version):
         """A receipt if the item is answered without the write lock (rejected, or a repeat of stored
-        content), else (the item as the applier sees it, its content hash)."""
+        content), else (the item as the applier sees it, its content hash, the applier's context
+        with what was prepared outside the lock)."""
         item_id = item.get("id") if isinstance(item, dict) else None
         item_id = item_id if isinstance(item_id, str) and len(item_id) <= MAX_TEXT else None
         try:
@@ -353,11 +383,16 @@ class SyncEngine:
         seen = self._receipt(db, checked["id"])
         if seen is not None and seen[0] == digest:
             return Receipt(checked["id"], "duplicate", self.clock(), ref=seen[1])
-        return checked, digest
+        try:
+            item_context = self._with_prepared(db, checked, context)
+        except Rejected as rejected:
+            return Receipt(checked["id"], "rejected", self.clock(), errors=rejected.errors)
+        return checked, digest, item_context
 
     def _apply_together(self, db, group, context, receipts):
         """Apply these items in one durable transaction, each in a savepoint; fill in their receipts
-        only once the transaction is committed."""
+        only once the transaction is committed. Each of `group` is (index, item as sent, item as the
+        applier sees it, content hash, the push's `context` with what was prepared for the item)."""
         if db.conn.in_transaction:
             raise RuntimeError("SyncEngine.push must be called outside a transaction: "
                                "its items are committed with their receipts.")
@@ -368,8 +403,8 @@ class SyncEngine:
         try:
             db.execute("BEGIN IMMEDIATE")
             try:
-                for index, original, checked, digest in group:
-                    done.append((index, self._apply_in_savepoint(db, original, checked, digest, context)))
+                for index, original, checked, digest, item_context in group:
+                    done.append((index, self._apply_in_savepoint(db, original, checked, digest, item_context)))
                 db.execute("COMMIT")
             except BaseException:
                 if db.conn.in_transaction:
@@ -378,7 +413,7 @@ class SyncEngine:
         except sqlite3.Error as error:
             if is_transient(error):
                 raise Unavailable(str(error)) from error
-            for index, original, _, _ in group:  # nothing of the transaction was kept
+            for index, original, *_ in group:  # nothing of the transaction was kept
                 receipts[index] = self._server_error(original, error)
             return
         finally:

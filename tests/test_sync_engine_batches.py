@@ -130,3 +130,33 @@ def test_a_transaction_sqlite_ends_itself_keeps_none_of_its_items(db, monkeypatc
     assert stored_notes(db) == {}
     assert db.execute("SELECT count(*) FROM sync_receipts").fetchone()[0] == 0
     assert not db.conn.in_transaction
+
+
+def test_what_a_kind_prepares_outside_the_lock_reaches_its_applier_and_a_faulty_prepare_changes_nothing(db):
+    from sync import Rejected
+    engine = note_engine()
+    prepare(db, engine)
+    seen = []
+
+    def prepare_note(db_, item, context):
+        body = item["payload"]["body"]
+        if body == "never":
+            raise Rejected({"body": "Never stored"})
+        if body == "fault":
+            raise ValueError("a bug in prepare")
+        return body.upper()
+
+    def applier(db_, item, context):
+        seen.append(context.get("prepared"))
+        return apply_note(db_, item, context)
+    engine.register("note", applier, prepare_note)
+    items = [note("first"), note("never"), note("fault")]
+    receipts, statements = statements_of(db, lambda: engine.push(db, items, CONTEXT))
+    assert [r.status for r in receipts] == ["stored", "rejected", "stored"]
+    assert receipts[1].errors == {"body": "Never stored"}
+    assert seen == ["FIRST", None]
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert set(stored_notes(db)) == {items[0]["id"], items[2]["id"]}
+    single = note("never")
+    assert engine.ingest(db, single, CONTEXT).status == "rejected"
+    assert_whole(db)
