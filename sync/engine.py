@@ -16,7 +16,10 @@ import hashlib
 import json
 import logging
 import sqlite3
+import threading
 import uuid
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -85,6 +88,45 @@ class Unavailable(Exception):
     stored; the device should retry later. Items of the batch before it were stored."""
 
 
+class WriterQueue:
+    """The writers of one process take the database's write lock in the order they asked for it.
+
+    SQLite's busy handler makes a waiting writer sleep and try again, so under load one writer
+    can miss every turn until its busy timeout runs out (the 503s of 100 tablets at once, issue
+    13) while others get the lock again and again. Queued here first, the threads of a server
+    are served first come, first served, and SQLite's own lock is then (almost) always free."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._waiting = deque()
+        self._held = False
+
+    @contextmanager
+    def turn(self, timeout):
+        me = object()
+        with self._changed:
+            self._waiting.append(me)
+            try:
+                got = self._changed.wait_for(lambda: not self._held and self._waiting[0] is me, timeout)
+            finally:
+                self._waiting.remove(me)
+                if not got:
+                    self._changed.notify_all()
+            if not got:
+                raise Unavailable("The write lock was not had within the busy timeout.")
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held = False
+                self._changed.notify_all()
+
+
+def busy_timeout_seconds(db):
+    return db.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+
+
 @dataclass
 class Receipt:
     item_id: str | None
@@ -148,6 +190,7 @@ class SyncEngine:
         self.schema_version = schema_version
         self.max_items = max_items
         self.commit_every = commit_every
+        self.writers = WriterQueue()
 
     def register(self, kind, applier, prepare=None):
         """`applier(db, item, context) -> ref` stores the item; raises Rejected if invalid.
@@ -280,14 +323,15 @@ class SyncEngine:
         if previous < 2:
             db.execute("PRAGMA synchronous = FULL")
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                receipt = self._ingest_locked(db, item, digest, context)
-                db.execute("ROLLBACK" if receipt.status == "rejected" else "COMMIT")
-            except BaseException:
-                if db.conn.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+            with self.writers.turn(busy_timeout_seconds(db)):
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    receipt = self._ingest_locked(db, item, digest, context)
+                    db.execute("ROLLBACK" if receipt.status == "rejected" else "COMMIT")
+                except BaseException:
+                    if db.conn.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
         finally:
             if previous < 2:
                 db.execute(f"PRAGMA synchronous = {int(previous)}")
@@ -401,15 +445,16 @@ class SyncEngine:
             db.execute("PRAGMA synchronous = FULL")
         done = []
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for index, original, checked, digest, item_context in group:
-                    done.append((index, self._apply_in_savepoint(db, original, checked, digest, item_context)))
-                db.execute("COMMIT")
-            except BaseException:
-                if db.conn.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+            with self.writers.turn(busy_timeout_seconds(db)):
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    for index, original, checked, digest, item_context in group:
+                        done.append((index, self._apply_in_savepoint(db, original, checked, digest, item_context)))
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.conn.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
         except sqlite3.Error as error:
             if is_transient(error):
                 raise Unavailable(str(error)) from error

@@ -160,3 +160,32 @@ def test_what_a_kind_prepares_outside_the_lock_reaches_its_applier_and_a_faulty_
     single = note("never")
     assert engine.ingest(db, single, CONTEXT).status == "rejected"
     assert_whole(db)
+
+
+def test_the_writers_of_a_process_take_their_turns_in_the_order_they_asked_and_give_up_after_the_timeout():
+    import threading
+    import time
+
+    from sync.engine import WriterQueue
+    queue, order, started = WriterQueue(), [], []
+
+    def writer(n):
+        started.append(n)
+        with queue.turn(5):
+            order.append(n)
+    with queue.turn(1):
+        threads = []
+        for n in range(5):
+            threads.append(threading.Thread(target=writer, args=(n,)))
+            threads[-1].start()
+            while len(started) <= n:
+                time.sleep(0.001)
+            time.sleep(0.02)  # the thread is now waiting in the queue
+        with pytest.raises(Unavailable):
+            with queue.turn(0.05):
+                pass
+    for thread in threads:
+        thread.join(5)
+    assert order == [0, 1, 2, 3, 4]
+    with queue.turn(0.05):  # a writer that gave up leaves the queue free
+        pass
