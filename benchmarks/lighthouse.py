@@ -64,6 +64,10 @@ def lighthouse(url, cookie, out):
     failing = [audit["id"] for audit in report["audits"].values()
                if audit.get("score") is not None and audit["score"] < 0.9
                and audit.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")]
+    shifts = [(item.get("node", {}).get("snippet", "?")[:90], item.get("score", 0))
+              for item in (report["audits"].get("layout-shifts", {}).get("details") or {}).get("items", [])]
+    if shifts:
+        failing.append("layout shifts: " + "; ".join(f"{snippet} ({score:.3f})" for snippet, score in shifts))
     return report["lighthouseVersion"], report.get("finalDisplayedUrl", url), scores, metrics, failing
 
 

@@ -20,6 +20,8 @@ import argparse
 import re
 import sys
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,6 +48,16 @@ KEPT = """async () => {
 }"""
 
 
+# In the page: from the form's submit event to the "Saved on this tablet" notice in the document.
+WATCH_SAVE = """() => { window.fvSave = {};
+  document.addEventListener('submit', () => { window.fvSave.start = performance.now(); }, {capture: true, once: true});
+  const seen = new MutationObserver(() => {
+    if (document.body.textContent.includes('Saved on this tablet')) { window.fvSave.end = performance.now(); seen.disconnect(); }
+  });
+  seen.observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
+SAVE_TIME = "() => window.fvSave.end - window.fvSave.start"
+
+
 def throttle(page):
     cdp = page.context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -54,32 +66,25 @@ def throttle(page):
     return cdp
 
 
-class Shipped:
-    """Scripts and stylesheets a page loads, with their sizes as sent and as kept."""
+RESOURCES = """() => [...new Set(performance.getEntriesByType('resource').map((e) => e.name)
+  .filter((u) => u.startsWith(location.origin) && /\\.(m?js|css)(\\?|$)/.test(new URL(u).pathname + '?')))]"""
 
-    def __init__(self, page):
-        self.seen = []
-        page.on("requestfinished", self.finished)
 
-    def finished(self, request):
-        if request.resource_type not in ("script", "stylesheet"):
-            return
-        try:
-            sizes = request.sizes()
-            response = request.response()
-            body = len(response.body()) if response else 0
-        except Exception:  # noqa: BLE001 - a request the page dropped meanwhile
-            return
-        self.seen.append((request.resource_type, request.url, sizes["responseBodySize"], body))
-
-    def totals(self):
-        out = {}
-        for kind, url, sent, raw in {s[1]: s for s in self.seen}.values():
-            total = out.setdefault(kind, [0, 0, 0])
-            total[0] += sent
-            total[1] += raw
-            total[2] += 1
-        return out
+def shipped(page):
+    """{"script"|"stylesheet": [KB sent compressed, KB uncompressed, files]} of the JavaScript (ES modules
+    included) and CSS the page loaded, each file fetched again as a first visit gets it (gzip or
+    brotli, as the server chooses); the browser's own counts are 0 for what it had cached already."""
+    out = {}
+    for url in page.evaluate(RESOURCES):
+        kind = "stylesheet" if urllib.parse.urlsplit(url).path.endswith(".css") else "script"
+        sent = len(urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "br, gzip"}),
+                                          timeout=60).read())
+        raw = len(urllib.request.urlopen(url, timeout=60).read())
+        total = out.setdefault(kind, [0, 0, 0])
+        total[0] += sent
+        total[1] += raw
+        total[2] += 1
+    return out
 
 
 def run(server, profile, saves):
@@ -91,12 +96,10 @@ def run(server, profile, saves):
         page = context.pages[0] if context.pages else context.new_page()
         page.set_default_timeout(180_000)
         throttle(page)
-        shipped = Shipped(page)
 
         page.goto(server.url + "/sign-in", wait_until="load")
         figures["sign-in first load"] = page.evaluate(NAVIGATION)
-        figures["sign-in shipped"] = shipped.totals()
-        shipped.seen.clear()
+        figures["sign-in shipped"] = shipped(page)
         page.get_by_label("Username").fill("demo-worker")
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
@@ -104,7 +107,7 @@ def run(server, profile, saves):
         page.wait_for_load_state("load")
         figures["Today first load"] = page.evaluate(NAVIGATION)
         offline_ready(page)
-        figures["Today shipped"] = shipped.totals()
+        figures["Today shipped"] = shipped(page)
 
         page.goto(server.url + "/offline/pin")
         offline_ready(page)
@@ -129,18 +132,21 @@ def run(server, profile, saves):
             repeat.append(page.evaluate(NAVIGATION)["load"])
         figures["Today offline repeat loads ms"] = repeat
 
-        times = []
+        times, in_page = [], []
         open_form(page, server.url + form_url)
         for n in range(saves):
             fill_visit(page, duration=str(20 + n))
+            page.evaluate(WATCH_SAVE)
             started = time.perf_counter()
             page.get_by_role("button", name="Save visit record").click()
             expect(page.get_by_text("Saved on this tablet — not sent yet")).to_be_visible()
             times.append((time.perf_counter() - started) * 1000)
+            in_page.append(page.evaluate(SAVE_TIME))
             page.get_by_role("button", name="Record another").click()
             expect(page.locator("form[data-record-kind=visit]")).to_have_attribute("data-fv-outbox", "ready")
             page.wait_for_timeout(1100)  # GOV.UK's Save button ignores a second press within a second
         figures["saves ms"] = times
+        figures["saves in page ms"] = in_page
         context.close()
     return figures
 
@@ -174,9 +180,10 @@ def main(argv=None):
           f"filled in {figures['pack fill s']:.1f} s")
     repeat = figures["Today offline repeat loads ms"]
     print(f"Today with no signal (service worker): {', '.join(f'{t:,.0f}' for t in repeat)} ms, target < 500 ms")
-    saves = figures["saves ms"]
-    print(f"Save offline to 'Saved on this tablet', {len(saves)} saves: p50 {percentile(saves, 50):,.0f} ms, "
-          f"p95 {percentile(saves, 95):,.0f} ms, max {max(saves):,.0f} ms (target p95 < 100 ms)")
+    for label, saves in (("in the page, submit event to the notice", figures["saves in page ms"]),
+                         ("Playwright's click to the notice visible", figures["saves ms"])):
+        print(f"Save offline to 'Saved on this tablet', {len(saves)} saves, {label}: p50 {percentile(saves, 50):,.0f} ms, "
+              f"p95 {percentile(saves, 95):,.0f} ms, max {max(saves):,.0f} ms (target p95 < 100 ms)")
 
 
 if __name__ == "__main__":
