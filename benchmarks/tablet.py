@@ -48,13 +48,12 @@ KEPT = """async () => {
 }"""
 
 
-# In the page: from the form's submit event to the "Saved on this tablet" notice in the document.
+# In the page: from the form's submit event to the moment static/js/record-forms.js shows "Saved on this
+# tablet" (it sends `fieldvisit:saved` right after showing the notice). Listened for on window, in the capture
+# phase, so that no handler of the page can stop it first.
 WATCH_SAVE = """() => { window.fvSave = {};
-  document.addEventListener('submit', () => { window.fvSave.start = performance.now(); }, {capture: true, once: true});
-  const seen = new MutationObserver(() => {
-    if (document.body.textContent.includes('Saved on this tablet')) { window.fvSave.end = performance.now(); seen.disconnect(); }
-  });
-  seen.observe(document.body, {childList: true, subtree: true, characterData: true}); }"""
+  window.addEventListener('submit', () => { window.fvSave.start = performance.now(); }, {capture: true, once: true});
+  window.addEventListener('fieldvisit:saved', () => { window.fvSave.end = performance.now(); }, {capture: true, once: true}); }"""
 SAVE_TIME = "() => window.fvSave.end - window.fvSave.start"
 
 
