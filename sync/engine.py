@@ -386,7 +386,9 @@ class SyncEngine:
         fails is rolled back alone, and the others of the transaction are committed together
         with their receipts, durably (synchronous=FULL), before any receipt is returned. One
         commit (one fsync) for many items instead of one each; and a transaction kept short
-        enough that twenty devices sending at once take turns (issue 13).
+        enough that twenty devices sending at once take turns (issue 13). Each group's items are
+        prepared by their kind's `prepare` (their forms validated) just before the group's
+        transaction, outside the write lock.
         """
         if len(items) > self.max_items:
             raise BatchTooLarge(f"Send at most {self.max_items} items at a time, not {len(items)}.")
@@ -396,7 +398,7 @@ class SyncEngine:
         waiting = []
         for index, item in enumerate(items):
             try:
-                prepared = self._prepared(db, item, context, unseal, schema_version)
+                prepared = self._prepared(db, item, unseal, schema_version)
             except sqlite3.Error as error:
                 if is_transient(error):
                     raise Unavailable(str(error)) from error
@@ -410,13 +412,21 @@ class SyncEngine:
             else:
                 waiting.append((index, item, *prepared))
         for start in range(0, len(waiting), self.commit_every):
-            self._apply_together(db, waiting[start:start + self.commit_every], context, receipts)
+            # Each group is prepared just before its transaction, not the whole batch first: the work
+            # of a batch stays spread over its groups, and a crash mid-batch loses little of it.
+            group = []
+            for index, original, checked, digest in waiting[start:start + self.commit_every]:
+                try:
+                    group.append((index, original, checked, digest, self._with_prepared(db, checked, context)))
+                except Rejected as rejected:
+                    receipts[index] = Receipt(checked["id"], "rejected", self.clock(), errors=rejected.errors)
+            if group:
+                self._apply_together(db, group, context, receipts)
         return receipts
 
-    def _prepared(self, db, item, context, unseal, schema_version):
+    def _prepared(self, db, item, unseal, schema_version):
         """A receipt if the item is answered without the write lock (rejected, or a repeat of stored
-        content), else (the item as the applier sees it, its content hash, the applier's context
-        with what was prepared outside the lock)."""
+        content), else (the item as the applier sees it, its content hash)."""
         item_id = item.get("id") if isinstance(item, dict) else None
         item_id = item_id if isinstance(item_id, str) and len(item_id) <= MAX_TEXT else None
         try:
@@ -427,11 +437,7 @@ class SyncEngine:
         seen = self._receipt(db, checked["id"])
         if seen is not None and seen[0] == digest:
             return Receipt(checked["id"], "duplicate", self.clock(), ref=seen[1])
-        try:
-            item_context = self._with_prepared(db, checked, context)
-        except Rejected as rejected:
-            return Receipt(checked["id"], "rejected", self.clock(), errors=rejected.errors)
-        return checked, digest, item_context
+        return checked, digest
 
     def _apply_together(self, db, group, context, receipts):
         """Apply these items in one durable transaction, each in a savepoint; fill in their receipts
