@@ -78,14 +78,38 @@ def family_of_visit(db, author, visit_id):
                              str(visit_id), "That visit record does not exist or is not one you can see.")
 
 
-def apply_form(db, item, context, form_class, to_record, store, invalid, entity):
-    """Validate the item's fields with the page's own form, build the plain record, store it
-    through the domain function and audit the write. Returns the record's id (the receipt's ref)."""
-    offset = device_clock.offset_of(item)
-    with device_clock.judging_with(offset):  # issue 14: "in the future" by the tablet's clock too
+class _FormChecked(Exception):
+    """How `apply_form` hands its validated form (or the form's errors) back to `prepare_form`."""
+
+    def __init__(self, form=None, errors=None):
+        super().__init__("form checked")
+        self.form, self.errors = form, errors
+
+
+def _validated_form(item, form_class):
+    # Issue 14: "in the future" is judged by the tablet's clock too.
+    with device_clock.judging_with(device_clock.offset_of(item)):
         form = form_class(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
         if not form.validate():
             raise Rejected(form_errors(form))
+    return form
+
+
+def apply_form(db, item, context, form_class, to_record, store, invalid, entity):
+    """Validate the item's fields with the page's own form, build the plain record, store it
+    through the domain function and audit the write. Returns the record's id (the receipt's ref).
+
+    The form was usually validated already, outside the write lock (`prepare_form`); it is then
+    taken from `context["prepared"]` and not built again."""
+    if context.get("preparing"):
+        try:
+            raise _FormChecked(form=_validated_form(item, form_class))
+        except Rejected as rejected:
+            raise _FormChecked(errors=rejected.errors) from None
+    offset = device_clock.offset_of(item)
+    prepared = context.get("prepared")
+    with device_clock.judging_with(offset):
+        form = prepared if type(prepared) is form_class else _validated_form(item, form_class)
         record = to_record(form, item.get("recorded_at") or context["received_at"])
         if record["id"] != item["id"]:
             raise Rejected({"record_id": "The record id does not match the item id."})
@@ -99,11 +123,40 @@ def apply_form(db, item, context, form_class, to_record, store, invalid, entity)
     return record["id"]
 
 
+def prepare_form(applier):
+    """The engine's `prepare` step for an applier that ends in `apply_form`: builds and validates
+    the item's form before the write lock is taken (WTForms is most of a visit's CPU time, issue
+    13), so the lock is held only for the writes.
+
+    The applier runs as far as `apply_form` on a connection made read-only, so its checks that
+    read the database run but nothing is written. An item whose form is invalid is rejected there
+    (the form looks at nothing but the posted fields). A check that fails before the form (the
+    family not visible, the visit not received yet - it may come earlier in the same batch) is
+    not final here: nothing is prepared and the applier checks again under the lock."""
+    def prepare(db, item, context):
+        read_only = db.execute("PRAGMA query_only").fetchone()[0]
+        if not read_only:
+            db.execute("PRAGMA query_only = 1")
+        try:
+            applier(db, item, dict(context, preparing=True))
+        except _FormChecked as checked:
+            if checked.errors is not None:
+                raise Rejected(checked.errors) from None
+            return checked.form
+        except Exception:  # noqa: BLE001 - not final: the applier runs again under the lock
+            return None
+        finally:
+            if not read_only:
+                db.execute("PRAGMA query_only = 0")
+        return None
+    return prepare
+
+
 def register_kinds(kinds):
     """Hand the engine each area's record kinds ({kind: applier}); the app factory calls this
     once per app with every area's KINDS, so this module imports no area (issue 9)."""
     for kind, applier in kinds.items():
-        engine.register(kind, applier)
+        engine.register(kind, applier, prepare_form(applier))
 
 
 # --- the tablet's clock (issue 14, "A wrong tablet clock") -------------------------------------

@@ -16,7 +16,10 @@ import hashlib
 import json
 import logging
 import sqlite3
+import threading
 import uuid
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -85,6 +88,45 @@ class Unavailable(Exception):
     stored; the device should retry later. Items of the batch before it were stored."""
 
 
+class WriterQueue:
+    """The writers of one process take the database's write lock in the order they asked for it.
+
+    SQLite's busy handler makes a waiting writer sleep and try again, so under load one writer
+    can miss every turn until its busy timeout runs out (the 503s of 100 tablets at once, issue
+    13) while others get the lock again and again. Queued here first, the threads of a server
+    are served first come, first served, and SQLite's own lock is then (almost) always free."""
+
+    def __init__(self):
+        self._changed = threading.Condition()
+        self._waiting = deque()
+        self._held = False
+
+    @contextmanager
+    def turn(self, timeout):
+        me = object()
+        with self._changed:
+            self._waiting.append(me)
+            try:
+                got = self._changed.wait_for(lambda: not self._held and self._waiting[0] is me, timeout)
+            finally:
+                self._waiting.remove(me)
+                if not got:
+                    self._changed.notify_all()
+            if not got:
+                raise Unavailable("The write lock was not had within the busy timeout.")
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._held = False
+                self._changed.notify_all()
+
+
+def busy_timeout_seconds(db):
+    return db.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+
+
 @dataclass
 class Receipt:
     item_id: str | None
@@ -142,19 +184,29 @@ class SyncEngine:
 
     def __init__(self, clock=utc_now, schema_version=SCHEMA_VERSION, max_items=MAX_ITEMS, commit_every=COMMIT_EVERY):
         self.appliers = {}
+        self.preparers = {}
         self.upgrades = {}
         self.clock = clock
         self.schema_version = schema_version
         self.max_items = max_items
         self.commit_every = commit_every
+        self.writers = WriterQueue()
 
-    def register(self, kind, applier):
+    def register(self, kind, applier, prepare=None):
         """`applier(db, item, context) -> ref` stores the item; raises Rejected if invalid.
 
         It runs inside the item's transaction: it must not commit, and whatever it
         writes is kept only together with the item's receipt.
+
+        `prepare(db, item, context) -> value`, if given, does the item's CPU work that needs no
+        write lock (validating its form) before the lock is taken: it must not write. It raises
+        Rejected for an item that can never be stored (nothing is then locked), or returns a value
+        handed to the applier as `context["prepared"]` (None: nothing prepared, the applier does
+        all its work itself). The applier still checks everything that depends on the database.
         """
         self.appliers[kind] = applier
+        if prepare is not None:
+            self.preparers[kind] = prepare
 
     def register_upgrade(self, kind, upgrade):
         """`upgrade(payload) -> payload` turns a payload of the previous schema version into
@@ -200,7 +252,27 @@ class SyncEngine:
         seen = self._receipt(db, item["id"])
         if seen is not None and seen[0] == digest:
             return Receipt(item["id"], "duplicate", self.clock(), ref=seen[1])
+        try:
+            context = self._with_prepared(db, item, context)
+        except Rejected as rejected:
+            return Receipt(item["id"], "rejected", self.clock(), errors=rejected.errors)
         return self._in_transaction(db, item, digest, context)
+
+    def _with_prepared(self, db, item, context):
+        """The context for the item's applier, with what its kind's `prepare` did outside the write
+        lock; Rejected when the item can never be stored. A fault in `prepare` only means nothing
+        is prepared: the applier then does all of the work under the lock, as without one."""
+        prepare = self.preparers.get(item["kind"])
+        if prepare is None:
+            return context
+        try:
+            prepared = prepare(db, item, context)
+        except Rejected:
+            raise
+        except Exception as error:  # noqa: BLE001 - the applier does the work instead
+            log.warning("sync: item %s could not be prepared outside the lock", item.get("id"), exc_info=error)
+            return context
+        return context if prepared is None else dict(context, prepared=prepared)
 
     def _checked(self, item, unseal, schema_version):
         """The item as the applier sees it (payload opened and upgraded), or Rejected."""
@@ -262,14 +334,15 @@ class SyncEngine:
         if previous < 2:
             db.execute("PRAGMA synchronous = FULL")
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                receipt = self._ingest_locked(db, item, digest, context)
-                db.execute("ROLLBACK" if receipt.status == "rejected" else "COMMIT")
-            except BaseException:
-                if db.conn.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+            with self.writers.turn(busy_timeout_seconds(db)):
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    receipt = self._ingest_locked(db, item, digest, context)
+                    db.execute("ROLLBACK" if receipt.status == "rejected" else "COMMIT")
+                except BaseException:
+                    if db.conn.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
         finally:
             if previous < 2:
                 db.execute(f"PRAGMA synchronous = {int(previous)}")
@@ -324,7 +397,9 @@ class SyncEngine:
         fails is rolled back alone, and the others of the transaction are committed together
         with their receipts, durably (synchronous=FULL), before any receipt is returned. One
         commit (one fsync) for many items instead of one each; and a transaction kept short
-        enough that twenty devices sending at once take turns (issue 13).
+        enough that twenty devices sending at once take turns (issue 13). Each group's items are
+        prepared by their kind's `prepare` (their forms validated) just before the group's
+        transaction, outside the write lock.
         """
         if len(items) > self.max_items:
             raise BatchTooLarge(f"Send at most {self.max_items} items at a time, not {len(items)}.")
@@ -348,7 +423,16 @@ class SyncEngine:
             else:
                 waiting.append((index, item, *prepared))
         for start in range(0, len(waiting), self.commit_every):
-            self._apply_together(db, waiting[start:start + self.commit_every], context, receipts)
+            # Each group is prepared just before its transaction, not the whole batch first: the work
+            # of a batch stays spread over its groups, and a crash mid-batch loses little of it.
+            group = []
+            for index, original, checked, digest in waiting[start:start + self.commit_every]:
+                try:
+                    group.append((index, original, checked, digest, self._with_prepared(db, checked, context)))
+                except Rejected as rejected:
+                    receipts[index] = Receipt(checked["id"], "rejected", self.clock(), errors=rejected.errors)
+            if group:
+                self._apply_together(db, group, context, receipts)
         return receipts
 
     def _prepared(self, db, item, unseal, schema_version):
@@ -368,7 +452,8 @@ class SyncEngine:
 
     def _apply_together(self, db, group, context, receipts):
         """Apply these items in one durable transaction, each in a savepoint; fill in their receipts
-        only once the transaction is committed."""
+        only once the transaction is committed. Each of `group` is (index, item as sent, item as the
+        applier sees it, content hash, the push's `context` with what was prepared for the item)."""
         if db.conn.in_transaction:
             raise RuntimeError("SyncEngine.push must be called outside a transaction: "
                                "its items are committed with their receipts.")
@@ -377,19 +462,20 @@ class SyncEngine:
             db.execute("PRAGMA synchronous = FULL")
         done = []
         try:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for index, original, checked, digest in group:
-                    done.append((index, self._apply_in_savepoint(db, original, checked, digest, context)))
-                db.execute("COMMIT")
-            except BaseException:
-                if db.conn.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
+            with self.writers.turn(busy_timeout_seconds(db)):
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    for index, original, checked, digest, item_context in group:
+                        done.append((index, self._apply_in_savepoint(db, original, checked, digest, item_context)))
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.conn.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
         except sqlite3.Error as error:
             if is_transient(error):
                 raise Unavailable(str(error)) from error
-            for index, original, _, _ in group:  # nothing of the transaction was kept
+            for index, original, *_ in group:  # nothing of the transaction was kept
                 receipts[index] = self._server_error(original, error)
             return
         finally:

@@ -315,3 +315,76 @@ def test_is_row_id():
     assert records.is_row_id(1) and records.is_row_id(2 ** 63 - 1)
     for value in (True, False, 0, -1, 2 ** 63, "1", 1.0, None):
         assert not records.is_row_id(value), value
+
+
+# --- the form is validated before the write lock is taken (issue 13) ---------------------------
+
+def push(db, items, username="demo-worker"):
+    author = practitioner(db, username)
+    return records.engine.push(db, items, {"author_id": author["id"], "author": author,
+                                           "device_id": "tablet-1", "route": ROUTE})
+
+
+@pytest.fixture
+def write_lock_held(app, db):
+    """Another connection holds the write lock; this one gives up on it at once."""
+    from fieldvisit.db import connect
+    other = connect(app.config["DATABASE"])
+    other.execute("BEGIN IMMEDIATE")
+    db.execute("PRAGMA busy_timeout = 50")
+    yield
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_an_invalid_form_is_rejected_without_waiting_for_the_write_lock(ctx, db, write_lock_held):
+    family_id, children = family_of(db, "demo-worker")
+    item = visit_item(family_id, children, analysis="")
+    for receipt in (push(db, [item])[0], ingest(db, item)):
+        assert receipt.status == "rejected"
+        assert receipt.errors == {"analysis": "Enter your analysis of the visit"}
+
+
+def test_a_visits_form_is_built_and_validated_once_before_the_write_lock(ctx, db, monkeypatch):
+    family_id, children = family_of(db, "demo-worker")
+    items = [visit_item(family_id, children) for _ in range(3)]
+    events, validate = [], VisitRecordForm.validate
+
+    def counted(form, *args, **kwargs):
+        events.append("validate")
+        return validate(form, *args, **kwargs)
+    monkeypatch.setattr(VisitRecordForm, "validate", counted)
+    db.conn.set_trace_callback(events.append)
+    try:
+        receipts = push(db, items)
+    finally:
+        db.conn.set_trace_callback(None)
+    assert [r.status for r in receipts] == ["stored"] * 3
+    assert events.count("validate") == 3
+    assert max(i for i, e in enumerate(events) if e == "validate") < events.index("BEGIN IMMEDIATE")
+    assert count(db, "visit_records", "id IN (?, ?, ?)", [i["id"] for i in items]) == 3
+    assert db.execute("PRAGMA query_only").fetchone()[0] == 0
+
+
+def test_preparing_an_item_writes_nothing_and_a_check_that_fails_there_is_not_final(ctx, db):
+    family_id, children = family_of(db, "demo-worker")
+    item = visit_item(family_id, children)
+    before = count(db, "audit_log")
+
+    def writes_first(db_, item_, context):
+        db_.execute("INSERT INTO audit_log (at, practitioner_id, action, entity, entity_id, route)"
+                    " VALUES ('x', 1, 'read', 'visit', 'x', '/')")
+        raise AssertionError("not reached while preparing")
+    assert records.prepare_form(writes_first)(db, item, {"author": practitioner(db, "demo-worker")}) is None
+    assert count(db, "audit_log") == before
+    assert db.execute("PRAGMA query_only").fetchone()[0] == 0
+
+
+def test_a_mark_sent_in_the_same_push_as_its_visit_is_stored(ctx, db):
+    from tests.test_bodymap_birthmark import mark_item
+    family_id, children = family_of(db, "demo-worker")
+    visit = visit_item(family_id, children)
+    mark = mark_item(visit["id"], int(children[0]), believed_birthmark="no", mark_type="bruise", other_type=None)
+    receipts = push(db, [visit, mark])
+    assert [r.status for r in receipts] == ["stored", "stored"], [r.errors for r in receipts]
+    assert count(db, "body_map_marks", "id = ?", [mark["id"]]) == 1

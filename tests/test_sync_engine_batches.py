@@ -130,3 +130,62 @@ def test_a_transaction_sqlite_ends_itself_keeps_none_of_its_items(db, monkeypatc
     assert stored_notes(db) == {}
     assert db.execute("SELECT count(*) FROM sync_receipts").fetchone()[0] == 0
     assert not db.conn.in_transaction
+
+
+def test_what_a_kind_prepares_outside_the_lock_reaches_its_applier_and_a_faulty_prepare_changes_nothing(db):
+    from sync import Rejected
+    engine = note_engine()
+    prepare(db, engine)
+    seen = []
+
+    def prepare_note(db_, item, context):
+        body = item["payload"]["body"]
+        if body == "never":
+            raise Rejected({"body": "Never stored"})
+        if body == "fault":
+            raise ValueError("a bug in prepare")
+        return body.upper()
+
+    def applier(db_, item, context):
+        seen.append(context.get("prepared"))
+        return apply_note(db_, item, context)
+    engine.register("note", applier, prepare_note)
+    items = [note("first"), note("never"), note("fault")]
+    receipts, statements = statements_of(db, lambda: engine.push(db, items, CONTEXT))
+    assert [r.status for r in receipts] == ["stored", "rejected", "stored"]
+    assert receipts[1].errors == {"body": "Never stored"}
+    assert seen == ["FIRST", None]
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert set(stored_notes(db)) == {items[0]["id"], items[2]["id"]}
+    single = note("never")
+    assert engine.ingest(db, single, CONTEXT).status == "rejected"
+    assert_whole(db)
+
+
+def test_the_writers_of_a_process_take_their_turns_in_the_order_they_asked_and_give_up_after_the_timeout():
+    import threading
+    import time
+
+    from sync.engine import WriterQueue
+    queue, order, started = WriterQueue(), [], []
+
+    def writer(n):
+        started.append(n)
+        with queue.turn(5):
+            order.append(n)
+    with queue.turn(1):
+        threads = []
+        for n in range(5):
+            threads.append(threading.Thread(target=writer, args=(n,)))
+            threads[-1].start()
+            while len(started) <= n:
+                time.sleep(0.001)
+            time.sleep(0.02)  # the thread is now waiting in the queue
+        with pytest.raises(Unavailable):
+            with queue.turn(0.05):
+                pass
+    for thread in threads:
+        thread.join(5)
+    assert order == [0, 1, 2, 3, 4]
+    with queue.turn(0.05):  # a writer that gave up leaves the queue free
+        pass

@@ -3,6 +3,7 @@
 Rule 17 (SAFEGUARDING.md): a visit where the child was not seen does not count as a visit
 to that child, so only completed visits with `seen` set count here.
 """
+import json
 from datetime import timedelta
 
 from fieldvisit.workdays import add_working_days, to_date, working_days_between
@@ -53,21 +54,23 @@ def independently_mobile(child):
 # A child's latest visits come from child_visit_history (migration m0030), newest first by its
 # primary key (child_id, happened_at): each lookup reads a few index entries of that child, so the
 # pages take as long whether the child has had ten visits or a thousand (issue 13).
-LATEST_WHEN = ("SELECT h.happened_at FROM child_visit_history h WHERE h.child_id = c.id AND h.completed = 1"
+LATEST_WHEN = ("SELECT h.happened_at FROM child_visit_history h WHERE h.child_id = j.value AND h.completed = 1"
                " AND h.{flag} = 1 ORDER BY h.happened_at DESC LIMIT 1")
 
 
 def last_seen(db, child_ids):
-    """{child_id: {last_seen, last_seen_alone, bedroom_last_seen}} in one query."""
+    """{child_id: {last_seen, last_seen_alone, bedroom_last_seen}} in one query.
+
+    The ids are read from a JSON list, not looked up in `children`: with `c.id IN (...)` and a
+    team's 300 children, SQLite's planner (on county statistics) read the whole children index."""
     ids = list(child_ids)
     if not ids:
         return {}
-    placeholders = ", ".join("?" for _ in ids)
     rows = db.query(
-        f"SELECT c.id AS child_id, ({LATEST_WHEN.format(flag='seen')}) AS last_seen,"
+        f"SELECT j.value AS child_id, ({LATEST_WHEN.format(flag='seen')}) AS last_seen,"
         f" ({LATEST_WHEN.format(flag='seen_alone')}) AS last_seen_alone,"
         f" ({LATEST_WHEN.format(flag='bedroom_seen')}) AS bedroom_last_seen"
-        f" FROM children c WHERE c.id IN ({placeholders})", ids)
+        f" FROM json_each(?) j", [json.dumps(ids)])
     found = {row["child_id"]: row for row in rows}
     empty = {"last_seen": None, "last_seen_alone": None, "bedroom_last_seen": None}
     return {child_id: found.get(child_id, dict(empty, child_id=child_id)) for child_id in ids}
