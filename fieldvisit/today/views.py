@@ -53,5 +53,9 @@ def today():
     days = {}
     for visit in sorted(visits, key=lambda v: (v["day"], -v["overdue"], v["due_at"])):
         days.setdefault(visit["day"], []).append(visit)
+    # Whether this browser is set up for no signal, as its cookies say (static/js/offline-setup.js):
+    # the offer to set it up is drawn at once, so Today does not move when the script confirms it.
+    ready = request.cookies.get("fv_offline_ready") == str(g.practitioner["id"])
     return render_template("today/today.html", days=days, overdue=overdue,
-                           today=on.isoformat())
+                           today=on.isoformat(), offline_ready=ready,
+                           offline_later=request.cookies.get("fv_offline_later") == "1")

@@ -338,6 +338,11 @@ def test_a_fresh_tablet_is_led_to_offline_set_up_then_records_a_visit_with_no_si
         expect(setup).to_contain_text("Set up this tablet to work with no signal")
         expect(setup).to_contain_text("Many homes have no signal")
         screenshot(page, f"friction-first-sign-in-{viewport['width']}")
+        # The offer's space is kept by the server from the first paint: Today does not move (item 5).
+        page.goto(server.url + "/today")
+        shift = page.evaluate(LAYOUT_SHIFT)
+        expect(setup).to_be_visible()
+        assert shift["total"] < 0.02, f"the offer to set up the tablet moved Today: {shift}"
         setup.get_by_role("link", name="Set it up now").click()
 
         expect(page).to_have_url(re.compile(r"/offline/pin\?welcome=1"))
@@ -356,6 +361,10 @@ def test_a_fresh_tablet_is_led_to_offline_set_up_then_records_a_visit_with_no_si
         expect(setup).to_be_hidden()
         expect(page.locator("[data-fv-sync-alerts]")).to_contain_text(
             re.compile(r"This tablet is ready to work with no signal: \d+ pages of your visits kept"))
+        page.goto(server.url + "/today")  # ready: nothing is drawn and then taken away
+        shift = page.evaluate(LAYOUT_SHIFT)
+        expect(readiness).to_be_hidden()
+        assert shift["total"] < 0.02, f"Today moved once the tablet was ready: {shift}"
         form_url = page.get_by_role("link", name=re.compile("Record this visit")).first.get_attribute("href")
 
         server.stop()
@@ -381,8 +390,10 @@ def test_not_now_puts_the_offer_away_and_today_still_says_not_ready(playwright_i
         expect(readiness.locator("[data-fv-readiness-setup]")).to_be_hidden()
         expect(readiness).to_contain_text("Not ready for no signal")
         page.reload()
+        shift = page.evaluate(LAYOUT_SHIFT)
         offline_ready(page)
         expect(readiness).to_have_attribute("data-fv-ready", "no")
+        assert shift["total"] < 0.02, f"the put-away offer moved Today: {shift}"
         expect(readiness.locator("[data-fv-readiness-setup]")).to_be_hidden()
         expect(readiness.get_by_role("link", name="Set up this tablet")).to_be_visible()
     finally:
