@@ -472,3 +472,58 @@ def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
     expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible(timeout=30_000)
     print(f"\nA routine visit to one child on a {name}: {taps.count} taps")
     assert taps.count < 20, taps.count
+
+
+# -- Find a family, with no signal, over the families the tablet keeps ------------------------
+
+EVERYTHING_STORED = """async () => {
+  const idb = await import('/static/js/idb.js');
+  const db = await idb.openDatabase();
+  const names = [...db.objectStoreNames];
+  const all = await idb.read(names, (s) => Promise.all(names.map((n) => idb.result(s[n].getAll()))));
+  return JSON.stringify(all);
+}"""
+
+
+def test_a_family_is_found_with_no_signal_on_a_phone(playwright_instance, server, tmp_path):
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile", viewport=PHONE)
+    try:
+        sign_in(page, server)
+        offline_ready(page)
+        set_pin(page, server)
+        page.goto(server.url + "/today")
+        offline_ready(page)
+        family = first_href(page, r"/families/\d+")
+        family_id = int(family.rsplit("/", 1)[1])
+        [(reference, postcode)] = central_rows(server, "SELECT case_reference, postcode FROM families WHERE id = ?",
+                                               [family_id])
+        [(surname,)] = central_rows(server, "SELECT last_name FROM children WHERE family_id = ? LIMIT 1", [family_id])
+        assert reference
+        # What the tablet stores holds no readable case reference: the index is inside the kept pages.
+        assert reference not in page.evaluate(EVERYTHING_STORED)
+
+        server.stop()
+        page.goto(server.url + "/today")  # the kept copy
+        expect(page.locator("[data-fv-cached-at]")).to_have_count(1)
+        found = page.locator("[data-fv-family-found]")
+        box = page.get_by_role("searchbox", name="Find a family")
+        for query in (reference.lower(), postcode.replace(" ", ""), surname):
+            box.fill(query)
+            page.get_by_role("button", name="Search").click()
+            expect(found).to_be_visible()
+            expect(found.locator(f'li:not([hidden]) a[href="{family}"]')).to_be_visible()
+            expect(found.locator("[data-fv-family-found-note]")).to_contain_text("No signal")
+        box.fill("zzzz-nobody")
+        page.get_by_role("button", name="Search").click()
+        expect(found).to_have_attribute("data-fv-found", "0")
+        expect(found.locator("[data-fv-family-found-note]")).to_contain_text("0 families found")
+        box.fill(reference)
+        page.get_by_role("button", name="Search").click()
+        expect(found).to_have_attribute("data-fv-found", "1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "friction-find-offline-390")
+        found.locator(f'a[href="{family}"]').click()
+        expect(page).to_have_url(server.url + family)
+        expect(page.locator("main")).to_contain_text(f"Case reference {reference}")
+    finally:
+        context.close()
