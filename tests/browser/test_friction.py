@@ -438,18 +438,22 @@ class Taps:
         locator.fill(text)
 
 
-def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
-    name, page = device
+def one_child_family(server):
+    """A family of one child over a year old (a baby's visit also asks about sleep, rule 12, which
+    is not routine) and the practitioner assigned to it."""
     [(family_id, username)] = central_rows(
-        live_server, "SELECT a.family_id, p.username FROM assignments a JOIN practitioners p ON p.id = a.practitioner_id"
+        server, "SELECT a.family_id, p.username FROM assignments a JOIN practitioners p ON p.id = a.practitioner_id"
         " WHERE p.username IN ('demo-worker', 'demo-social-worker', 'demo-health-visitor')"
         " AND (SELECT count(*) FROM children c WHERE c.family_id = a.family_id) = 1"
-        # A child over a year old: a baby's visit also asks about sleep (rule 12), which is not routine.
         " AND (SELECT max(date_of_birth) FROM children c WHERE c.family_id = a.family_id) < date('now', '-13 months')"
         " ORDER BY a.family_id LIMIT 1")
-    sign_in(page, live_server, username)
-    page.goto(f"{live_server.url}/families/{family_id}")
-    taps = Taps(page)
+    return family_id, username
+
+
+def record_a_routine_visit(page, server, family_id, taps):
+    """From the family page: a routine visit to its one child with no concern, every safeguarding
+    question answered by a tap of the practitioner's own (none is pre-answered)."""
+    page.goto(f"{server.url}/families/{family_id}")
     taps.tap(page.get_by_role("link", name=re.compile("Record a visit|Record this visit")).first)
     taps.tap(page.get_by_role("group", name="Type of visit").get_by_label("Planned"))
     taps.type(page.get_by_label("Length in minutes"), "40")
@@ -466,10 +470,21 @@ def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
     for heading in HOME_CONDITION_HEADINGS.values():
         group = page.get_by_role("group", name=heading)
         expect(group.get_by_label("Adequate", exact=True)).not_to_be_checked()  # never pre-answered
-        taps.tap(group.get_by_label("Adequate", exact=True))
+    # Every heading is adequate in this home: the practitioner says so at one tap, and sees each one answered.
+    taps.tap(page.get_by_role("button", name=f"All {len(HOME_CONDITION_HEADINGS)} are adequate"))
+    for heading in HOME_CONDITION_HEADINGS.values():
+        expect(page.get_by_role("group", name=heading).get_by_label("Adequate", exact=True)).to_be_checked()
     taps.type(page.get_by_label("Your analysis"), "Routine visit; no concerns.")
     taps.tap(page.get_by_role("button", name="Save visit record"))
     expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible(timeout=30_000)
+
+
+def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
+    name, page = device
+    family_id, username = one_child_family(live_server)
+    sign_in(page, live_server, username)
+    taps = Taps(page)
+    record_a_routine_visit(page, live_server, family_id, taps)
     print(f"\nA routine visit to one child on a {name}: {taps.count} taps")
     assert taps.count < 20, taps.count
 
@@ -527,3 +542,43 @@ def test_a_family_is_found_with_no_signal_on_a_phone(playwright_instance, server
         expect(page.locator("main")).to_contain_text(f"Case reference {reference}")
     finally:
         context.close()
+
+
+def test_a_visit_with_one_body_map_mark_takes_under_30_taps(live_server, device):
+    from tests.browser.test_bodymap import tap_region
+    name, page = device
+    family_id, username = one_child_family(live_server)
+    sign_in(page, live_server, username)
+    taps = Taps(page)
+    record_a_routine_visit(page, live_server, family_id, taps)
+    # From the saved visit, the child's body map: one bruise, every question answered by a tap.
+    taps.tap(page.get_by_role("link", name=re.compile("^Body map for")).first)
+    expect(page.get_by_role("heading", name=re.compile("^Body map: "))).to_be_visible()
+    taps.count += 1  # the tap on the figure where the mark is
+    tap_region(page, "front/left_cheek")
+    expect(page.get_by_label("Where is the mark?")).to_have_value("front/left_cheek")
+    form = page.locator("#record-mark")
+    # Nothing about the mark is pre-answered, save two answers the body map has come with since issue 3
+    # ("believed to be a birthmark": No, "patterned": Not patterned): they are tapped and counted below as
+    # if they were not, so the count holds when those defaults go. (Who confirmed a birthmark starts at
+    # "Not yet: nobody has confirmed it", which is so; it is asked only of a birthmark.)
+    preset = {"believed_birthmark", "pattern", "birthmark_confirmer"}
+    for radio in form.get_by_role("radio").all():
+        if radio.get_attribute("name") not in preset:
+            expect(radio).not_to_be_checked()
+    taps.tap(form.get_by_label("Bruise", exact=True))
+    taps.type(form.get_by_label("Length in cm"), "2")
+    taps.tap(form.get_by_label("Oval"))
+    taps.tap(form.get_by_label("Blue", exact=True))
+    taps.tap(form.locator("fieldset").filter(has_text="Is the skin broken?").get_by_label("No", exact=True))
+    taps.tap(form.locator("fieldset").filter(has_text="Is there swelling?").get_by_label("No", exact=True))
+    taps.tap(form.locator("fieldset").filter(has_text="in pain").get_by_label("Not known"))
+    taps.tap(form.get_by_label("A parent or carer"))
+    taps.type(form.get_by_label("The explanation, in their words"), "Says she walked into the door frame.")
+    taps.tap(form.locator("fieldset").filter(has_text="consistent with the explanation").get_by_label("Unsure"))
+    taps.tap(form.locator("fieldset").filter(has_text="believed to be a birthmark").get_by_label("No", exact=True))
+    taps.tap(form.get_by_label("Not patterned"))
+    taps.tap(form.get_by_role("button", name="Save mark 1"))
+    expect(page.get_by_text("Mark 1 has been saved to the central record.")).to_be_visible(timeout=30_000)
+    print(f"\nA visit with one body-map mark on a {name}: {taps.count} taps")
+    assert taps.count < 30, taps.count
