@@ -16,3 +16,17 @@ for (const box of document.querySelectorAll("[data-fv-all-adequate]")) {
     note.textContent = `${adequate.length} headings set to Adequate. Change any that is not.`;
   });
 }
+
+// Empty rows of bottles and cans wait behind "Add another" (they are in the form all along, empty).
+const addRow = document.querySelector("[data-fv-add-row]");
+if (addRow) {
+  const spare = () => document.querySelector("[data-fv-spare-row][hidden]");
+  addRow.hidden = !spare();
+  addRow.addEventListener("click", () => {
+    const row = spare();
+    if (!row) return;
+    row.hidden = false;
+    row.querySelector("input, select").focus();
+    addRow.hidden = !spare();
+  });
+}

@@ -582,3 +582,39 @@ def test_a_visit_with_one_body_map_mark_takes_under_30_taps(live_server, device)
     expect(page.get_by_text("Mark 1 has been saved to the central record.")).to_be_visible(timeout=30_000)
     print(f"\nA visit with one body-map mark on a {name}: {taps.count} taps")
     assert taps.count < 30, taps.count
+
+
+# -- A long visit form, one-handed on a phone -------------------------------------------------
+
+def test_a_four_child_visit_form_has_a_jump_list_and_next_links_on_a_phone(live_server, phone):
+    page = phone
+    db = connect(live_server.db_path)
+    family_id = family_of_four(db)
+    db.close()
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/families/{family_id}/visits/new")
+    form = page.locator("form.fv-record-form")
+    height = form.evaluate("(f) => Math.round(f.getBoundingClientRect().height)")
+    sections = page.locator(".fv-child-section")
+    expect(sections).to_have_count(4)
+    print(f"\nThe visit form for four children at 390 px: {height} px tall")
+    # Every question is on the page from the start (nothing hidden before its condition is answered).
+    for section in sections.all():
+        for legend in ("seen?", "seen alone?", "bedroom seen?"):
+            expect(section.get_by_role("group", name=re.compile(re.escape(legend))).first).to_be_visible()
+    jump = page.get_by_role("navigation", name="Children on this visit")
+    names = [section.get_attribute("data-child-name") for section in sections.all()]
+    expect(jump.get_by_role("link")).to_have_text(names + ["Adults", "Home"])
+    # One tap from the top to the last child's questions; "Next" from each child to the following one.
+    jump.get_by_role("link", name=names[3], exact=True).click()
+    expect(page).to_have_url(re.compile(rf"#child-\d+$"))
+    top = sections.nth(3).evaluate("(s) => s.getBoundingClientRect().top")
+    assert 0 <= top < 40, top
+    for index in range(3):
+        sections.nth(index).get_by_role("link", name=f"Next: {names[index + 1]}").click()
+        top = sections.nth(index + 1).evaluate("(s) => s.getBoundingClientRect().top")
+        assert 0 <= top < 40, (index, top)
+    sections.nth(3).get_by_role("link", name="Next: adults").click()
+    assert 0 <= page.locator("#adults").evaluate("(h) => h.getBoundingClientRect().top") < 40
+    screenshot(page, "friction-visit-form-jump-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
