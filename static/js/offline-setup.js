@@ -19,7 +19,8 @@ function cookie(name) {
 
 function setCookie(name, value, maxAge = null) {
   const age = value ? (maxAge == null ? "" : `; max-age=${maxAge}`) : "; max-age=0";
-  document.cookie = `${name}=${encodeURIComponent(value)}; path=/; SameSite=Strict${age}`;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = `${name}=${encodeURIComponent(value)}; path=/; SameSite=Strict${secure}${age}`;
 }
 
 /** Keep the "ready" cookie saying whose PIN is set in this browser (read by the Today page's server). */
