@@ -59,3 +59,45 @@ def test_a_family_i_may_no_longer_see_is_not_named(client, auth, db):
 
 def test_signed_out_my_records_is_refused(client):
     assert client.get("/api/sync/my-records").status_code in (302, 401)
+
+
+def mine(client, record_id):
+    [record] = [r for r in client.get("/api/sync/my-records").get_json()["records"] if r["id"] == record_id]
+    return record
+
+
+def test_a_body_map_mark_links_to_its_body_map(client, auth, db):
+    from tests.test_bodymap_routes import a_visit, health_visitors_baby, page_url, save_a_bruise
+    baby = health_visitors_baby(db)
+    visit_id = a_visit(db, baby["family_id"])
+    db.conn.commit()
+    auth.sign_in("demo-health-visitor")
+    html = client.get(page_url(visit_id, baby["id"])).get_data(as_text=True)
+    from tests.test_bodymap_routes import record_id_of
+    record_id = record_id_of(html)
+    assert save_a_bruise(client, visit_id, baby["id"], record_id=record_id).status_code in (302, 303)
+    record = mine(client, record_id)
+    assert (record["kind"], record["href"]) == ("bodymap_mark", page_url(visit_id, baby["id"]))
+    assert record["family"] and client.get(record["href"]).status_code == 200
+
+
+def test_a_was_not_brought_event_links_to_the_childs_was_not_brought_page(client, auth, db):
+    from tests.test_was_not_brought import demo_child, wnb_form
+    auth.sign_in("demo-worker")
+    child_id = demo_child(client)
+    data = wnb_form(client, child_id)
+    assert client.post(f"/children/{child_id}/was-not-brought/new", data=data).status_code == 302
+    record = mine(client, data["record_id"])
+    assert (record["kind"], record["href"]) == ("was_not_brought", f"/children/{child_id}/was-not-brought")
+    assert record["family"] and client.get(record["href"]).status_code == 200
+
+
+def test_an_audit_c_links_to_its_visit(client, auth, db):
+    from tests.test_alcohol import a_visit_of, audit_form
+    auth.sign_in("demo-worker")
+    visit_id, _ = a_visit_of(client, db)
+    data = audit_form(client, visit_id, q1="1", q2="0", q3="0")
+    assert client.post(f"/visits/{visit_id}/alcohol-audit/new", data=data).status_code == 302
+    record = mine(client, data["record_id"])
+    assert (record["kind"], record["href"]) == ("alcohol_audit", f"/visits/{visit_id}#alcohol-self-assessment")
+    assert "AUDIT-C" in client.get(record["href"]).get_data(as_text=True)

@@ -9,12 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from fieldvisit import access, audit, device_clock
+from fieldvisit import access, audit, device_clock, settings
 from fieldvisit.auth.views import login_required, roles_required
 from fieldvisit.conflicts.domain import team_clock_corrections, team_conflicts, team_kept_items
 from fieldvisit.db import get_db
 from fieldvisit.escalations import concerns
 from fieldvisit.escalations import domain as escalations
+from fieldvisit.escalations.guidance import what_to_do
 from fieldvisit.escalations.queries import dashboard_data, describe_escalation, practitioner_name, raised_by
 from fieldvisit.families import queries as families
 from fieldvisit.families.domain import describe_age
@@ -45,6 +46,8 @@ def escalation_helpers():
 def dashboard():
     db = get_db()
     data = dashboard_data(db, g.practitioner, datetime.now())
+    for escalation in data["escalations"]:  # "What to do" on each entry (issue 12)
+        escalation["what_to_do"] = what_to_do(escalation["rule"], data["partnership"])
     audit.record_many(db, g.practitioner["id"], "read", "child", [c["id"] for c in data["children"]], request.path)
     return render_template("escalations/dashboard.html", now=datetime.now(),
                            open_conflicts=team_conflicts(db, g.practitioner, open_only=True),
@@ -76,6 +79,7 @@ def show_escalation(escalation_id):
     audit.record(db, g.practitioner["id"], "read", "escalation", escalation_id, request.path)
     return render_template("escalations/escalation.html", escalation=escalation, family=family, child=child,
                            closed_by=closed_by, note_form=NoteForm(),
+                           what_to_do=what_to_do(escalation["rule"], settings.load(db)),
                            close_form=CloseForm(), errors={})
 
 
@@ -125,7 +129,8 @@ def close_escalation(escalation_id):
     child = families.child(db, escalation["child_id"]) if escalation["child_id"] else None
     describe_escalation(escalation, escalation["actions"], datetime.now())
     return render_template("escalations/escalation.html", escalation=escalation, family=family, child=child,
-                           closed_by=None, note_form=NoteForm(), close_form=form, errors=errors), 400
+                           closed_by=None, note_form=NoteForm(), close_form=form, errors=errors,
+                           what_to_do=what_to_do(escalation["rule"], settings.load(db))), 400
 
 
 @bp.post("/dashboard/concerns/<int:concern_id>/acknowledge")

@@ -238,9 +238,9 @@ def children_with_status(db, children, today, settings):
 
 
 def find_families(db, visible_sql, params, words):
-    """The families (of those `visible_sql` selects) whose surname, address, postcode or a
-    child's name holds every word of `words` (issue 12, "find a family"). A postcode matches
-    with or without its space. Plain rows: id, name, postcode, children."""
+    """The families (of those `visible_sql` selects) whose surname, address, postcode, case
+    reference (the case system's) or a child's name holds every word of `words` (issue 12, "find a
+    family"). A postcode matches with or without its space. Plain rows: id, name, postcode, children."""
     sql = (f"SELECT f.id, f.name, f.postcode, (SELECT count(*) FROM children c WHERE c.family_id = f.id)"
            f" AS children FROM families f WHERE f.id IN ({visible_sql})")
     found_params = dict(params)
@@ -248,6 +248,7 @@ def find_families(db, visible_sql, params, words):
         key = f"word{index}"
         found_params[key] = "%" + word.replace("\\", "").replace("%", "").replace("_", "") + "%"
         sql += (f" AND (f.name LIKE :{key} OR f.address LIKE :{key} OR replace(f.postcode, ' ', '') LIKE replace(:{key}, ' ', '')"
+                f" OR f.case_reference LIKE :{key}"
                 f" OR EXISTS (SELECT 1 FROM children c WHERE c.family_id = f.id"
                 f" AND (c.first_name LIKE :{key} OR c.last_name LIKE :{key})))")
     return list(db.query(sql + " ORDER BY f.name", found_params))

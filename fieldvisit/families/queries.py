@@ -110,3 +110,26 @@ def child_visits(db, child_id, limit=50):
         " FROM visit_children vc JOIN visit_records v ON v.id = vc.visit_id"
         " JOIN practitioners p ON p.id = v.practitioner_id"
         " WHERE vc.child_id = ? ORDER BY v.happened_at DESC LIMIT ?", [child_id, limit]))
+
+
+def search_index(db, family_ids):
+    """What a tablet may search with no signal (issue 12, find a family), for the families whose
+    pages it keeps: only what their kept family pages show (name, address, postcode, case reference,
+    children's names). Each row also has `text`, the lower-case words to match, the postcode given
+    with and without its space. The index is drawn inside a page, so it is kept encrypted with it."""
+    if not family_ids:
+        return []
+    marks = ",".join("?" * len(family_ids))
+    families = list(db.query(f"SELECT id, name, address, postcode, case_reference FROM families"
+                             f" WHERE id IN ({marks}) ORDER BY name", list(family_ids)))
+    names = {}
+    for family_id, first, last in db.execute(
+            f"SELECT family_id, first_name, last_name FROM children WHERE family_id IN ({marks})"
+            " ORDER BY date_of_birth", list(family_ids)):
+        names.setdefault(family_id, []).append(f"{first} {last}")
+    for row in families:
+        row["children"] = names.get(row["id"], [])
+        words = [row["name"], row["address"], row["postcode"], row["postcode"].replace(" ", ""),
+                 row["case_reference"] or "", *row["children"]]
+        row["text"] = " ".join(" ".join(words).lower().split())
+    return families

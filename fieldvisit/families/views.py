@@ -14,6 +14,7 @@ from fieldvisit.families.forms import posted, shown
 from fieldvisit.db import get_db
 from fieldvisit.families import queries
 from fieldvisit.safe_sleep import rules as safe_sleep
+from fieldvisit.today.queries import upcoming_visits
 
 bp = Blueprint("families", __name__)
 
@@ -28,8 +29,13 @@ def my_families():
         families = find_families(db, sql, params, query)
     else:
         families = queries.visible_families(db, sql, params)
-    audit.record_many(db, g.practitioner["id"], "read", "family", [f["id"] for f in families], request.path)
-    return render_template("families/list.html", families=families, query=query)
+    # The families whose pages the tablet keeps (those of the visits on Today), to find with no signal.
+    kept = sorted({visit["family_id"] for visit in upcoming_visits(
+        db, g.practitioner, date.today(), settings.load(db)["today_days_ahead"])})
+    audit.record_many(db, g.practitioner["id"], "read", "family", sorted({f["id"] for f in families} | set(kept)),
+                      request.path)
+    return render_template("families/list.html", families=families, query=query,
+                           index=queries.search_index(db, kept))
 
 
 @bp.get("/families/<int:family_id>")

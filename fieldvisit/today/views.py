@@ -7,7 +7,7 @@ from fieldvisit import access, audit, settings
 from fieldvisit.auth.views import login_required
 from fieldvisit.db import get_db
 from fieldvisit.families.domain import children_with_status
-from fieldvisit.families.queries import children_of
+from fieldvisit.families.queries import children_of, search_index
 from fieldvisit.today.queries import upcoming_visits
 
 bp = Blueprint("today", __name__)
@@ -53,5 +53,11 @@ def today():
     days = {}
     for visit in sorted(visits, key=lambda v: (v["day"], -v["overdue"], v["due_at"])):
         days.setdefault(visit["day"], []).append(visit)
+    # Whether this browser is set up for no signal, as its cookies say (static/js/offline-setup.js):
+    # the offer to set it up is drawn at once, so Today does not move when the script confirms it.
+    ready = request.cookies.get("fv_offline_ready") == str(g.practitioner["id"])
     return render_template("today/today.html", days=days, overdue=overdue,
-                           today=on.isoformat())
+                           today=on.isoformat(), offline_ready=ready,
+                           # the families whose pages the tablet keeps (the pack's), to find with no signal
+                           index=search_index(db, sorted({v["family_id"] for v in visits})),
+                           offline_later=request.cookies.get("fv_offline_later") == "1")

@@ -338,6 +338,11 @@ def test_a_fresh_tablet_is_led_to_offline_set_up_then_records_a_visit_with_no_si
         expect(setup).to_contain_text("Set up this tablet to work with no signal")
         expect(setup).to_contain_text("Many homes have no signal")
         screenshot(page, f"friction-first-sign-in-{viewport['width']}")
+        # The offer's space is kept by the server from the first paint: Today does not move (item 5).
+        page.goto(server.url + "/today")
+        shift = page.evaluate(LAYOUT_SHIFT)
+        expect(setup).to_be_visible()
+        assert shift["total"] < 0.02, f"the offer to set up the tablet moved Today: {shift}"
         setup.get_by_role("link", name="Set it up now").click()
 
         expect(page).to_have_url(re.compile(r"/offline/pin\?welcome=1"))
@@ -356,6 +361,10 @@ def test_a_fresh_tablet_is_led_to_offline_set_up_then_records_a_visit_with_no_si
         expect(setup).to_be_hidden()
         expect(page.locator("[data-fv-sync-alerts]")).to_contain_text(
             re.compile(r"This tablet is ready to work with no signal: \d+ pages of your visits kept"))
+        page.goto(server.url + "/today")  # ready: nothing is drawn and then taken away
+        shift = page.evaluate(LAYOUT_SHIFT)
+        expect(readiness).to_be_hidden()
+        assert shift["total"] < 0.02, f"Today moved once the tablet was ready: {shift}"
         form_url = page.get_by_role("link", name=re.compile("Record this visit")).first.get_attribute("href")
 
         server.stop()
@@ -381,8 +390,10 @@ def test_not_now_puts_the_offer_away_and_today_still_says_not_ready(playwright_i
         expect(readiness.locator("[data-fv-readiness-setup]")).to_be_hidden()
         expect(readiness).to_contain_text("Not ready for no signal")
         page.reload()
+        shift = page.evaluate(LAYOUT_SHIFT)
         offline_ready(page)
         expect(readiness).to_have_attribute("data-fv-ready", "no")
+        assert shift["total"] < 0.02, f"the put-away offer moved Today: {shift}"
         expect(readiness.locator("[data-fv-readiness-setup]")).to_be_hidden()
         expect(readiness.get_by_role("link", name="Set up this tablet")).to_be_visible()
     finally:
@@ -427,18 +438,22 @@ class Taps:
         locator.fill(text)
 
 
-def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
-    name, page = device
+def one_child_family(server):
+    """A family of one child over a year old (a baby's visit also asks about sleep, rule 12, which
+    is not routine) and the practitioner assigned to it."""
     [(family_id, username)] = central_rows(
-        live_server, "SELECT a.family_id, p.username FROM assignments a JOIN practitioners p ON p.id = a.practitioner_id"
+        server, "SELECT a.family_id, p.username FROM assignments a JOIN practitioners p ON p.id = a.practitioner_id"
         " WHERE p.username IN ('demo-worker', 'demo-social-worker', 'demo-health-visitor')"
         " AND (SELECT count(*) FROM children c WHERE c.family_id = a.family_id) = 1"
-        # A child over a year old: a baby's visit also asks about sleep (rule 12), which is not routine.
         " AND (SELECT max(date_of_birth) FROM children c WHERE c.family_id = a.family_id) < date('now', '-13 months')"
         " ORDER BY a.family_id LIMIT 1")
-    sign_in(page, live_server, username)
-    page.goto(f"{live_server.url}/families/{family_id}")
-    taps = Taps(page)
+    return family_id, username
+
+
+def record_a_routine_visit(page, server, family_id, taps):
+    """From the family page: a routine visit to its one child with no concern, every safeguarding
+    question answered by a tap of the practitioner's own (none is pre-answered)."""
+    page.goto(f"{server.url}/families/{family_id}")
     taps.tap(page.get_by_role("link", name=re.compile("Record a visit|Record this visit")).first)
     taps.tap(page.get_by_role("group", name="Type of visit").get_by_label("Planned"))
     taps.type(page.get_by_label("Length in minutes"), "40")
@@ -455,9 +470,151 @@ def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
     for heading in HOME_CONDITION_HEADINGS.values():
         group = page.get_by_role("group", name=heading)
         expect(group.get_by_label("Adequate", exact=True)).not_to_be_checked()  # never pre-answered
-        taps.tap(group.get_by_label("Adequate", exact=True))
+    # Every heading is adequate in this home: the practitioner says so at one tap, and sees each one answered.
+    taps.tap(page.get_by_role("button", name=f"All {len(HOME_CONDITION_HEADINGS)} are adequate"))
+    for heading in HOME_CONDITION_HEADINGS.values():
+        expect(page.get_by_role("group", name=heading).get_by_label("Adequate", exact=True)).to_be_checked()
     taps.type(page.get_by_label("Your analysis"), "Routine visit; no concerns.")
     taps.tap(page.get_by_role("button", name="Save visit record"))
     expect(page.get_by_text("The visit record has been saved to the central record.")).to_be_visible(timeout=30_000)
+
+
+def test_a_routine_visit_to_one_child_takes_under_20_taps(live_server, device):
+    name, page = device
+    family_id, username = one_child_family(live_server)
+    sign_in(page, live_server, username)
+    taps = Taps(page)
+    record_a_routine_visit(page, live_server, family_id, taps)
     print(f"\nA routine visit to one child on a {name}: {taps.count} taps")
     assert taps.count < 20, taps.count
+
+
+# -- Find a family, with no signal, over the families the tablet keeps ------------------------
+
+EVERYTHING_STORED = """async () => {
+  const idb = await import('/static/js/idb.js');
+  const db = await idb.openDatabase();
+  const names = [...db.objectStoreNames];
+  const all = await idb.read(names, (s) => Promise.all(names.map((n) => idb.result(s[n].getAll()))));
+  return JSON.stringify(all);
+}"""
+
+
+def test_a_family_is_found_with_no_signal_on_a_phone(playwright_instance, server, tmp_path):
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile", viewport=PHONE)
+    try:
+        sign_in(page, server)
+        offline_ready(page)
+        set_pin(page, server)
+        page.goto(server.url + "/today")
+        offline_ready(page)
+        family = first_href(page, r"/families/\d+")
+        family_id = int(family.rsplit("/", 1)[1])
+        [(reference, postcode)] = central_rows(server, "SELECT case_reference, postcode FROM families WHERE id = ?",
+                                               [family_id])
+        [(surname,)] = central_rows(server, "SELECT last_name FROM children WHERE family_id = ? LIMIT 1", [family_id])
+        assert reference
+        # What the tablet stores holds no readable case reference: the index is inside the kept pages.
+        assert reference not in page.evaluate(EVERYTHING_STORED)
+
+        server.stop()
+        page.goto(server.url + "/today")  # the kept copy
+        expect(page.locator("[data-fv-cached-at]")).to_have_count(1)
+        found = page.locator("[data-fv-family-found]")
+        box = page.get_by_role("searchbox", name="Find a family")
+        for query in (reference.lower(), postcode.replace(" ", ""), surname):
+            box.fill(query)
+            page.get_by_role("button", name="Search").click()
+            expect(found).to_be_visible()
+            expect(found.locator(f'li:not([hidden]) a[href="{family}"]')).to_be_visible()
+            expect(found.locator("[data-fv-family-found-note]")).to_contain_text("No signal")
+        box.fill("zzzz-nobody")
+        page.get_by_role("button", name="Search").click()
+        expect(found).to_have_attribute("data-fv-found", "0")
+        expect(found.locator("[data-fv-family-found-note]")).to_contain_text("0 families found")
+        box.fill(reference)
+        page.get_by_role("button", name="Search").click()
+        expect(found).to_have_attribute("data-fv-found", "1")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "friction-find-offline-390")
+        found.locator(f'a[href="{family}"]').click()
+        expect(page).to_have_url(server.url + family)
+        expect(page.locator("main")).to_contain_text(f"Case reference {reference}")
+    finally:
+        context.close()
+
+
+def test_a_visit_with_one_body_map_mark_takes_under_30_taps(live_server, device):
+    from tests.browser.test_bodymap import tap_region
+    name, page = device
+    family_id, username = one_child_family(live_server)
+    sign_in(page, live_server, username)
+    taps = Taps(page)
+    record_a_routine_visit(page, live_server, family_id, taps)
+    # From the saved visit, the child's body map: one bruise, every question answered by a tap.
+    taps.tap(page.get_by_role("link", name=re.compile("^Body map for")).first)
+    expect(page.get_by_role("heading", name=re.compile("^Body map: "))).to_be_visible()
+    taps.count += 1  # the tap on the figure where the mark is
+    tap_region(page, "front/left_cheek")
+    expect(page.get_by_label("Where is the mark?")).to_have_value("front/left_cheek")
+    form = page.locator("#record-mark")
+    # Nothing about the mark is pre-answered, save two answers the body map has come with since issue 3
+    # ("believed to be a birthmark": No, "patterned": Not patterned): they are tapped and counted below as
+    # if they were not, so the count holds when those defaults go. (Who confirmed a birthmark starts at
+    # "Not yet: nobody has confirmed it", which is so; it is asked only of a birthmark.)
+    preset = {"believed_birthmark", "pattern", "birthmark_confirmer"}
+    for radio in form.get_by_role("radio").all():
+        if radio.get_attribute("name") not in preset:
+            expect(radio).not_to_be_checked()
+    taps.tap(form.get_by_label("Bruise", exact=True))
+    taps.type(form.get_by_label("Length in cm"), "2")
+    taps.tap(form.get_by_label("Oval"))
+    taps.tap(form.get_by_label("Blue", exact=True))
+    taps.tap(form.locator("fieldset").filter(has_text="Is the skin broken?").get_by_label("No", exact=True))
+    taps.tap(form.locator("fieldset").filter(has_text="Is there swelling?").get_by_label("No", exact=True))
+    taps.tap(form.locator("fieldset").filter(has_text="in pain").get_by_label("Not known"))
+    taps.tap(form.get_by_label("A parent or carer"))
+    taps.type(form.get_by_label("The explanation, in their words"), "Says she walked into the door frame.")
+    taps.tap(form.locator("fieldset").filter(has_text="consistent with the explanation").get_by_label("Unsure"))
+    taps.tap(form.locator("fieldset").filter(has_text="believed to be a birthmark").get_by_label("No", exact=True))
+    taps.tap(form.get_by_label("Not patterned"))
+    taps.tap(form.get_by_role("button", name="Save mark 1"))
+    expect(page.get_by_text("Mark 1 has been saved to the central record.")).to_be_visible(timeout=30_000)
+    print(f"\nA visit with one body-map mark on a {name}: {taps.count} taps")
+    assert taps.count < 30, taps.count
+
+
+# -- A long visit form, one-handed on a phone -------------------------------------------------
+
+def test_a_four_child_visit_form_has_a_jump_list_and_next_links_on_a_phone(live_server, phone):
+    page = phone
+    db = connect(live_server.db_path)
+    family_id = family_of_four(db)
+    db.close()
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/families/{family_id}/visits/new")
+    form = page.locator("form.fv-record-form")
+    height = form.evaluate("(f) => Math.round(f.getBoundingClientRect().height)")
+    sections = page.locator(".fv-child-section")
+    expect(sections).to_have_count(4)
+    print(f"\nThe visit form for four children at 390 px: {height} px tall")
+    # Every question is on the page from the start (nothing hidden before its condition is answered).
+    for section in sections.all():
+        for legend in ("seen?", "seen alone?", "bedroom seen?"):
+            expect(section.get_by_role("group", name=re.compile(re.escape(legend))).first).to_be_visible()
+    jump = page.get_by_role("navigation", name="Children on this visit")
+    names = [section.get_attribute("data-child-name") for section in sections.all()]
+    expect(jump.get_by_role("link")).to_have_text(names + ["Adults", "Home"])
+    # One tap from the top to the last child's questions; "Next" from each child to the following one.
+    jump.get_by_role("link", name=names[3], exact=True).click()
+    expect(page).to_have_url(re.compile(rf"#child-\d+$"))
+    top = sections.nth(3).evaluate("(s) => s.getBoundingClientRect().top")
+    assert 0 <= top < 40, top
+    for index in range(3):
+        sections.nth(index).get_by_role("link", name=f"Next: {names[index + 1]}").click()
+        top = sections.nth(index + 1).evaluate("(s) => s.getBoundingClientRect().top")
+        assert 0 <= top < 40, (index, top)
+    sections.nth(3).get_by_role("link", name="Next: adults").click()
+    assert 0 <= page.locator("#adults").evaluate("(h) => h.getBoundingClientRect().top") < 40
+    screenshot(page, "friction-visit-form-jump-390")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
