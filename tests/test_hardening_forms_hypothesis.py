@@ -147,12 +147,24 @@ def world(tmp_path_factory, seeded_db_file):
     missed = {"record_id": re.search(r'name="record_id" value="([^"]+)"', html).group(1), "event": "was_not_brought",
               "appointment": "Hearing test", "service": "hospital", "appointment_date": yesterday, "note": ""}
     assert client.post(f"/children/{child_ids[0]}/was-not-brought/new", data=missed).status_code == 302
+    # A visit sent from demo-worker's tablet after an admin revoked it: kept aside for the lead (issue 14).
+    from tests.sync_fakes import families_of, visit_item
+    auth, device = SessionAuth(client, app), "1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d"
+    auth.sign_in("demo-worker")
+    assert client.post("/api/sync/push", json={"device_id": device, "schema_version": 1, "items": []}).status_code == 200
+    auth.sign_in(ADMIN)
+    assert client.post(f"/devices/{device}/revoke").status_code == 302
+    auth.sign_in("demo-worker")
+    _, families = families_of(db, "demo-worker")
+    sent = visit_item(sorted(families)[0], families[sorted(families)[0]], analysis="Sent from the lost tablet.")
+    assert client.post("/api/sync/push", json={"device_id": device, "schema_version": 1, "items": [sent]}).status_code == 403
+    auth.sign_in(LEAD)
     one = lambda sql, *args: db.execute(sql, args).fetchone()[0]  # noqa: E731
     ids = {
         "family_id": family_id, "visit_id": record_id, "child_id": int(child_ids[0]),
         "escalation_id": one("SELECT id FROM escalations WHERE family_id = ? ORDER BY id DESC", family_id),
         "concern_id": one("SELECT id FROM concerns WHERE family_id = ? ORDER BY id DESC", family_id),
-        "conflict_id": one("SELECT id FROM sync_conflicts ORDER BY id DESC"),
+        "conflict_id": one("SELECT id FROM sync_conflicts WHERE reason <> 'revoked_device' ORDER BY id DESC"),
         "mark_id": one("SELECT m.id FROM body_map_marks m JOIN body_maps b ON b.id = m.body_map_id"
                        " WHERE b.family_id = ? ORDER BY m.id DESC", family_id),
         "scheduled_id": one("SELECT id FROM scheduled_visits WHERE status = 'scheduled' AND due_at > ? AND family_id IN"
@@ -161,6 +173,7 @@ def world(tmp_path_factory, seeded_db_file):
         "team_id": one("SELECT min(id) FROM teams"),
         "key": "non_mobile_under_months",
     }
+    ids["kept_id"] = one("SELECT id FROM sync_conflicts WHERE reason = 'revoked_device' ORDER BY id DESC")
     ids["action_id"] = one("SELECT id FROM escalation_actions WHERE escalation_id = ? ORDER BY id", ids["escalation_id"])
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.close()
@@ -304,7 +317,7 @@ def test_hypothesis_values_on_every_form_give_no_5xx_and_a_refusal_stores_nothin
     username = user_for(rule)
     if username:
         SessionAuth(client, app).sign_in(username)
-    url = url_of(rule, ids)
+    url = url_of(rule, dict(ids, conflict_id=ids["kept_id"]) if endpoint == "conflicts.decide_kept" else ids)
     if rule == "/set-password":
         url = "/set-password"
     get = client.get(url) if (rule, "GET") in ROUTES else None
