@@ -279,6 +279,6 @@ self.addEventListener("sync", (event) => {
   if (event.tag !== SYNC_TAG) return;
   event.waitUntil(syncNow({ pack: "auto", wait: true }).then((outcome) => {
     // Rejecting asks the browser to try again later.
-    if (outcome.state === "offline" || outcome.state === "server_error") throw new Error(outcome.state);
+    if (["offline", "slow", "server_error"].includes(outcome.state)) throw new Error(outcome.state);
   }));
 });

@@ -64,6 +64,7 @@ async function start() {
   await attachRecordForms({
     practitionerId: id, fromCache: page.fromCache, canSeal: Boolean(await sealingKey()),
     onSaved: () => render(),
+    onSynced: (outcome) => { if (!page.running) schedule(outcome); },
   });
   await startOfflinePage({
     practitioner: page.practitioner, render,
@@ -178,7 +179,7 @@ function trigger(options, byHand = false) {
 
 function schedule(outcome) {
   clearTimeout(page.timer);
-  if (["offline", "server_error", "error"].includes(outcome.state)) {
+  if (["offline", "slow", "server_error", "error"].includes(outcome.state)) {
     page.failures += 1;
     page.timer = setTimeout(() => trigger({}), backoffDelay(page.failures));
   } else if (outcome.state === "busy") {

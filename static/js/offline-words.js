@@ -11,6 +11,7 @@ export const KIND_NAMES = {
 
 const PROBLEMS = {
   offline: "There is no signal, or the central record cannot be reached.",
+  slow: "The central record is slow to answer; it is tried again shortly.",
   signed_out: "You have been signed out: sign in again to send.",
   server_error: "The central record did not answer properly; it is tried again shortly.",
   busy: "Another sync is running.",
@@ -23,6 +24,7 @@ const PROBLEMS = {
 
 const ITEM_PROBLEMS = {
   offline: "waiting for signal",
+  slow: "the central record is slow to answer; trying again",
   signed_out: "waiting for you to sign in again",
   server_error: "the central record did not answer; trying again",
   busy: "the central record was busy; trying again",
@@ -128,6 +130,8 @@ export const describe = {
         href: here, linkText: "Show the latest" });
     } else if (state.signal === "none") {
       alerts.push({ tone: "info", text: "No signal: what you save is kept on this tablet and sent when there is." });
+    } else if (state.signal === "slow") {
+      alerts.push({ tone: "info", text: "The central record is slow to answer: what you save is kept on this tablet and sent again shortly." });
     }
     if (state.signedOut) {
       alerts.push({ tone: "warning", text: "You have been signed out, so your records cannot be sent.",
@@ -155,16 +159,17 @@ export const describe = {
  * The tablet's state, the one source every statement of the status area is made from: signal,
  * last sync, records waiting, records needing attention (issue 12: a status that never
  * contradicts itself). `signal` is "yes" after a sync that reached the central record, "none"
- * after one that could not (or on a page opened from the tablet's copy), "unknown" before either.
+ * after one that could not (or on a page opened from the tablet's copy), "slow" after one the
+ * central record did not answer in time (issue 14), "unknown" before either.
  */
 export function tabletState(view) {
   const sync = view.sync || {};
   const waitingItems = view.items.filter((entry) => entry.status === "queued");
   const contact = sync.last_contact_at || 0; // the central record last answered
-  const failure = sync.last_problem === "offline" ? sync.last_failure_at || 0 : 0;
+  const failure = ["offline", "slow"].includes(sync.last_problem) ? sync.last_failure_at || 0 : 0;
   const cachedAt = view.fromCache ? view.cachedAt || 0 : 0;
   let signal = "unknown";
-  if (failure > contact) signal = "none";
+  if (failure > contact) signal = sync.last_problem === "slow" ? "slow" : "none";
   else if (contact) signal = "yes";
   // A page opened from the tablet's copy means the network failed, until the central record answers.
   if (view.fromCache && !(contact > (view.openedAt || 0))) signal = "none";
