@@ -78,6 +78,8 @@ DEFAULTS = {
     # Sessions (issue 14; NCSC and OWASP ASVS 3.3): signed out after this many minutes unused, and at most this many hours after signing in.
     "session_idle_minutes": 30,
     "session_absolute_hours": 10,
+    # Issue 14 item 5 (NCSC end-user device guidance): a tablet's offline pages lock after this many hours without contact.
+    "offline_lock_hours": 72,
 }
 
 
@@ -152,6 +154,11 @@ SETTINGS_SCHEMA = {
                                "min": 1, "max": 365, "help": "Rule 18."},
     "today_days_ahead": {"label": "Today and the tablet's pack look this many days ahead", "kind": "int",
                          "min": 0, "max": 14, "help": "More days make a larger pack on each tablet."},
+    # Issue 14 item 5: reaches the tablets in the pack answer (offline_lock_hours).
+    "offline_lock_hours": {"label": "A tablet's offline pages lock after this many hours without contact", "kind": "int",
+                           "min": 1, "max": 720,
+                           "help": "Issue 14: the practitioner signs in with signal to open them again. "
+                                   "Records saved on the tablet are still sent."},
 }
 
 

@@ -15,6 +15,7 @@
 import { unsealJson, unsealText } from "/static/js/crypto.js";
 import { deleteMeta, getMeta, openDatabase } from "/static/js/idb.js";
 import { forgetReaderKey, hasPin, setPin, unlockWithPin } from "/static/js/keystore.js";
+import { offlineLock } from "/static/js/offline-lock.js";
 import {
   announce, currentPractitioner, forgetReadableCopies, item, itemsOf, keptPageFor, packOf,
   removePagesOfOthers, setCurrentPractitioner,
@@ -150,6 +151,10 @@ async function inPack(practitionerId, path) {
  */
 async function fromKeptPage(who, kept, asked) {
   const { entry } = kept;
+  const lock = await lockedFor(who.practitioner_id);
+  if (lock.locked) {
+    return Response.redirect(`/offline/locked?hours=${lock.hours}&next=${encodeURIComponent(asked)}`, 303);
+  }
   const key = readers.get(who.practitioner_id);
   if (!key) return Response.redirect(`/offline/unlock?next=${encodeURIComponent(asked)}`, 303);
   let html;
@@ -163,6 +168,22 @@ async function fromKeptPage(who, kept, asked) {
     "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
     "Content-Security-Policy": entry.csp || CONTENT_SECURITY_POLICY,
   } });
+}
+
+/**
+ * Too long without contact (offline-lock.js): nothing kept is shown, and the reader key leaves
+ * memory, until the practitioner signs in with signal (a sync with the central record).
+ */
+async function lockedFor(practitionerId) {
+  const lock = await offlineLock(practitionerId).catch(() => ({ locked: false }));
+  if (lock.locked) readers.delete(practitionerId);
+  return lock;
+}
+
+function lockedAnswer(lock) {
+  return { ok: false, locked: true, expired: true, hours: lock.hours,
+    error: `This tablet has not reached the central record for more than ${lock.hours} hours, so what it keeps `
+      + "is locked. Sign in with signal to open it again. Records you saved on it are still sent." };
 }
 
 /** A sign-out made with no signal reaches the server at the next navigation with signal. */
@@ -200,10 +221,15 @@ async function answer(message) {
   const who = await currentPractitioner();
   const practitionerId = who ? who.practitioner_id : null;
   switch (message.type) {
-    case "status":
-      return { ok: true, unlocked: readers.has(practitionerId), version: BUILD.version };
-    case "unlock":
+    case "status": {
+      const lock = await lockedFor(practitionerId);
+      return { ok: true, unlocked: readers.has(practitionerId), expired: lock.locked, version: BUILD.version };
+    }
+    case "unlock": {
+      const lock = await lockedFor(practitionerId);
+      if (lock.locked) return lockedAnswer(lock);
       return unlock(practitionerId, message.pin);
+    }
     case "set-pin": {
       if (practitionerId == null) return { ok: false, error: "Sign in first." };
       const hadPin = await hasPin(practitionerId);
@@ -251,6 +277,8 @@ async function readCopy(key, entry) {
 }
 
 async function openItem(practitionerId, id) {
+  const lock = await lockedFor(practitionerId);
+  if (lock.locked) return lockedAnswer(lock);
   const key = readers.get(practitionerId);
   if (!key) return { ok: false, locked: true };
   const entry = await item(id);
@@ -259,6 +287,8 @@ async function openItem(practitionerId, id) {
 }
 
 async function describeItems(practitionerId) {
+  const lock = await lockedFor(practitionerId);
+  if (lock.locked) return lockedAnswer(lock);
   const key = readers.get(practitionerId);
   if (!key) return { ok: false, locked: true };
   const described = [];

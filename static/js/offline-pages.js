@@ -12,7 +12,8 @@ export async function startOfflinePage(options) {
   Object.assign(context, options);
   const marker = document.querySelector("[data-fv-offline-page]");
   if (!marker) return;
-  const pages = { unlock: unlockPage, pin: pinPage, records: recordsPage, unavailable: unavailablePage };
+  const pages = { unlock: unlockPage, pin: pinPage, records: recordsPage, unavailable: unavailablePage,
+    locked: lockedPage };
   const startPage = pages[marker.dataset.fvOfflinePage];
   document.querySelectorAll("[data-fv-name]").forEach((node) => {
     node.textContent = context.practitioner ? context.practitioner.display_name : "";
@@ -393,4 +394,15 @@ function unavailablePage() {
     asked.hidden = false;
   }
   if (location.pathname === "/sign-in") show("[data-fv-sign-in-needs-signal]");
+}
+
+// ---- Locked: too long without contact (offline-lock.js, issue 14) ----
+
+function lockedPage() {
+  const params = new URLSearchParams(location.search);
+  const hours = Number(params.get("hours"));
+  const text = document.querySelector("[data-fv-lock-hours]");
+  if (text && Number.isInteger(hours) && hours > 0) text.textContent = hours === 1 ? "1 hour" : `${hours} hours`;
+  const link = document.querySelector("[data-fv-lock-sign-in]");
+  if (link) link.href = `/sign-in?next=${encodeURIComponent(safeNext(params.get("next")))}`;
 }

@@ -16,6 +16,7 @@ import { askWorker, registerWorker } from "/static/js/worker-link.js";
 import { startOfflinePage } from "/static/js/offline-pages.js";
 import { showReadiness } from "/static/js/offline-setup.js";
 import { describe, tabletState, timeOfDay } from "/static/js/offline-words.js";
+import { lockOf } from "/static/js/offline-lock.js";
 
 const KEEPALIVE_MS = 20 * 1000; // keeps the service worker (and the unlocked key) while the app is open
 const CHECK_AGAIN_MS = 60 * 1000;
@@ -295,7 +296,7 @@ async function render() {
     items, sync, pinSet, pages, pack, others, titles, unlocked: Boolean(worker.unlocked),
     persisted: page.persisted, fromCache: page.fromCache,
     cachedAt: page.fromCache ? Number(page.status.dataset.fvCachedAt) : null,
-    openedAt: OPENED_AT, syncing: activity.running > 0, readAt,
+    openedAt: OPENED_AT, syncing: activity.running > 0, readAt, lock: lockOf(sync, pack),
   };
   const state = tabletState(view);
   page.status.querySelector("[data-fv-sync-summary]").textContent = describe.summary(view);

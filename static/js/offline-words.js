@@ -133,6 +133,11 @@ export const describe = {
     } else if (state.signal === "slow") {
       alerts.push({ tone: "info", text: "The central record is slow to answer: what you save is kept on this tablet and sent again shortly." });
     }
+    if (view.lock && view.lock.locked) {
+      alerts.push({ tone: "warning", text: `What this tablet keeps is locked: it has not reached the central record for more `
+        + `than ${plural(view.lock.hours, "hour")}. Records you saved on it are still sent.`,
+        href: `/sign-in?next=${encodeURIComponent(here)}`, linkText: "Sign in with signal to open it again" });
+    }
     if (state.signedOut) {
       alerts.push({ tone: "warning", text: "You have been signed out, so your records cannot be sent.",
         href: `/sign-in?next=${encodeURIComponent(here)}`, linkText: "Sign in again to send them" });

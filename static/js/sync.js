@@ -147,6 +147,7 @@ async function attempt(phase, options) {
     await updateSyncState(practitionerId, {
       last_success_at: Date.now(), paused: null, last_problem: null, failures: 0,
       ...(outcome.contacted ? { last_contact_at: Date.now() } : {}),
+      ...(outcome.verified ? { last_verified_at: Date.now() } : {}),
     });
   } catch (error) {
     outcome.state = error instanceof Stop ? error.state : (error instanceof TypeError ? "offline" : "error");
@@ -154,6 +155,7 @@ async function attempt(phase, options) {
     if (outcome.state !== "switched") {
       const state = await syncState(practitionerId);
       if (outcome.contacted && outcome.state !== "offline") await updateSyncState(practitionerId, { last_contact_at: Date.now() });
+      if (outcome.verified) await updateSyncState(practitionerId, { last_verified_at: Date.now() });
       await updateSyncState(practitionerId, {
         last_problem: outcome.state, last_failure_at: Date.now(), failures: (state.failures || 0) + 1,
         paused: outcome.state === "signed_out" ? "signed_out" : null,
@@ -276,6 +278,7 @@ async function sendBatch(practitionerId, deviceId, batch, outcome) {
     await noteAttempt(ids, RETRY_LATER.has(response.status) ? "busy" : "server_error");
     throw new Stop("server_error", String(response.status));
   }
+  outcome.verified = true; // the central record answered this practitioner, signed in (offline-lock.js)
   await takeReceipts(practitionerId, batch, answer, outcome);
 }
 
@@ -331,6 +334,8 @@ async function refreshPack(practitionerId, outcome, mode) {
   if (response.status === 401) throw new Stop("signed_out");
   if (response.status === 403) await stopIfRevoked(practitionerId, response, []);
   if (!response.ok) throw new Stop("server_error", String(response.status));
+  outcome.verified = true; // the central record answered this practitioner, signed in (offline-lock.js)
+  const lockHours = Number.isInteger(pack.offline_lock_hours) ? pack.offline_lock_hours : null;
   if (pack.practitioner && pack.practitioner.id !== practitionerId) {
     await hooks.switchPractitioner({ practitioner_id: pack.practitioner.id, username: pack.practitioner.username,
       display_name: pack.practitioner.display_name });
@@ -345,12 +350,12 @@ async function refreshPack(practitionerId, outcome, mode) {
   const settingsChanged = Boolean(previous && previous.settings_version !== settingsVersion);
   await setPack(practitionerId, { pages, families: pack.families || [], complete: false,
     fetched_at: previous ? previous.fetched_at : null,
-    settings_version: settingsChanged ? null : settingsVersion });
+    settings_version: settingsChanged ? null : settingsVersion, offline_lock_hours: lockHours });
   outcome.pages = (await readerPublicKey(practitionerId))
     ? await keepPages(practitionerId, pages, settingsChanged ? 0 : PAGE_FRESH_MS[mode]) : 0;
   await removePages(practitionerId, pages);
   await setPack(practitionerId, { pages, families: pack.families || [], complete: true, fetched_at: Date.now(),
-    settings_version: settingsVersion });
+    settings_version: settingsVersion, offline_lock_hours: lockHours });
 }
 
 /**

@@ -141,3 +141,67 @@ def test_a_slow_central_record_is_not_shown_as_no_signal_and_the_record_is_retri
     waiting(page, 0)
     expect(status).to_have_attribute("data-fv-signal", "yes")
     assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)]
+
+
+MOVE_CONTACT_BACK = """async (hours) => {
+  const idb = await import('/static/js/idb.js');
+  const outbox = await import('/static/js/outbox.js');
+  const id = (await outbox.currentPractitioner()).practitioner_id;
+  const back = Date.now() - hours * 3600 * 1000;
+  const sync = await outbox.syncState(id);
+  await idb.setMeta(`sync:${id}`, {...sync, last_verified_at: back, last_contact_at: back, last_success_at: back});
+  const pack = await outbox.packOf(id);
+  await outbox.setPack(id, {...pack, fetched_at: back});
+}"""
+
+
+def test_offline_data_locks_after_the_settings_hours_without_contact_until_signing_in_with_signal(
+        playwright_instance, server, tmp_path):
+    db = connect(server.db_path)
+    settings.save(db, "offline_lock_hours", 5)  # the partnership's setting reaches the tablet in the pack
+    db.close()
+    context, page = launch_tablet(playwright_instance, tmp_path / "profile")
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+    page.goto(server.url + "/today")
+    form_url = page.get_by_role("link", name=re.compile("Record this visit")).first.get_attribute("href")
+    family_url = page.locator(".fv-visit-card__title a").first.get_attribute("href")
+
+    server.stop()
+    open_form(page, server.url + form_url)
+    fill_visit(page)
+    record_id = save(page)
+    waiting(page, 1)
+    page.goto(server.url + family_url)
+    expect(page.locator("h1")).to_contain_text("household")  # kept, and open, within the hours
+
+    page.evaluate(MOVE_CONTACT_BACK, 6)  # six hours since the central record last answered
+    for url in (family_url, "/today", form_url):
+        page.goto(server.url + url)
+        expect(page.get_by_role("heading", name="What this tablet keeps is locked")).to_be_visible()
+        expect(page.locator("main")).to_contain_text("for more than 5 hours")
+        expect(page.locator("main")).not_to_contain_text("household")
+    page.goto(server.url + "/offline/records")
+    offline_ready(page)
+    waiting(page, 1)  # still there, sealed
+    expect(page.locator("[data-fv-sync-alerts]")).to_contain_text("What this tablet keeps is locked")
+    expect(page.locator("[data-fv-sync-items]")).not_to_contain_text("Record a visit to")  # no readable copy
+    answer = page.evaluate("""async () => (await import('/static/js/worker-link.js')).askWorker(
+        {type: 'unlock', pin: '%s'})""" % PIN)
+    assert answer["ok"] is False and answer["expired"] is True  # the PIN alone does not open it
+
+    # Signing in with signal opens it again, and the record waiting is sent.
+    server.start()
+    context.clear_cookies()
+    sign_in(page, server)
+    offline_ready(page)
+    waiting(page, 0)
+    assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)]
+    sync_idle(page)
+    server.stop()
+    page.goto(server.url + "/today")  # (the visit is recorded: its family may have left the pack)
+    unlock(page)
+    expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
+    expect(page.locator("[data-fv-sync-alerts]")).not_to_contain_text("is locked")
+    context.close()
