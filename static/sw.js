@@ -84,22 +84,49 @@ function shellPath(url) {
 }
 
 async function fromShell(request, url) {
-  const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
-  return cached || fetch(request);
+  const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE }).catch(() => null);
+  if (cached) return cached;
+  // Not in the cache (the site's storage was cleared): from the network, kept again for no signal.
+  const response = await fetch(request);
+  if (response.ok) {
+    const copy = response.clone();
+    caches.open(SHELL_CACHE).then((cache) => cache.put(url.pathname, copy)).catch(() => {});
+  }
+  return response;
 }
 
 /** An offline page from the shell cache, at the URL that was asked for. */
 async function shellPage(path) {
-  const cached = await caches.match(path, { cacheName: SHELL_CACHE });
+  const cached = await caches.match(path, { cacheName: SHELL_CACHE }).catch(() => null);
   if (cached) return new Response(cached.body, { status: 200, headers: cached.headers });
   return new Response("This page is not available offline.", {
     status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }
 
+/**
+ * A navigation. Storage is never in the way (issue 14): when the site's storage was cleared
+ * under this worker (IndexedDB closed, caches gone), any error of it falls back to the network.
+ * The database is opened again at its next use (idb.js); the page tells the practitioner what
+ * may have been lost (offline-ui.js).
+ */
 async function navigate(event, url) {
+  try {
+    return await navigateWithStorage(event, url);
+  } catch (error) {
+    console.warn("Fieldvisit: the tablet's storage failed; from the network instead", error);
+    try {
+      return await fromNetwork(event, 0);
+    } catch {
+      return new Response("There is no signal, and this tablet's storage cannot be read.", {
+        status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    }
+  }
+}
+
+async function navigateWithStorage(event, url) {
   const path = url.pathname + url.search;
   if (url.pathname.startsWith("/offline/")) {
-    const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
+    const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE }).catch(() => null);
     return cached || fetch(event.request);
   }
   const pendingSignOut = await getMeta("pending_sign_out");
@@ -118,7 +145,7 @@ async function navigate(event, url) {
   if (kept && self.navigator.onLine === false) return fromKeptPage(who, kept, asked);
   try {
     const response = await fromNetwork(event, kept ? NETWORK_TIMEOUT_MS : 0);
-    if (who && response.ok && (await inPack(who.practitioner_id, path))) {
+    if (who && response.ok && (await inPack(who.practitioner_id, path).catch(() => false))) {
       // Keep the kept copy as fresh as what was just seen.
       event.waitUntil(keepPage(who.practitioner_id, path, response.clone()));
     }

@@ -2,6 +2,7 @@
 // this tablet with "Needs your attention", and "not available offline".
 
 import { attemptsLeft, fetchDeviceSecret, hasPin, pinProblem } from "/static/js/keystore.js";
+import { setMeta } from "/static/js/idb.js";
 import { letGo } from "/static/js/outbox.js";
 import { describe, timeOfDay } from "/static/js/offline-words.js";
 import { askWorker } from "/static/js/worker-link.js";
@@ -167,6 +168,7 @@ async function pinPage() {
         return;
       }
       form.reset();
+      await askPersistence();
       show("[data-fv-set-pin]", false);
       show("[data-fv-pin-done]");
       document.querySelector("[data-fv-pin-done]").focus();
@@ -405,4 +407,15 @@ function lockedPage() {
   if (text && Number.isInteger(hours) && hours > 0) text.textContent = hours === 1 ? "1 hour" : `${hours} hours`;
   const link = document.querySelector("[data-fv-lock-sign-in]");
   if (link) link.href = `/sign-in?next=${encodeURIComponent(safeNext(params.get("next")))}`;
+}
+
+/**
+ * At PIN set-up, ask the browser to keep this site's storage from being cleared when space runs
+ * low (Safari and Chrome may clear it otherwise); Today says so when the browser refuses (issue 14).
+ */
+async function askPersistence() {
+  if (!navigator.storage || !navigator.storage.persist) return;
+  let granted = null;
+  try { granted = await navigator.storage.persist(); } catch { granted = null; }
+  await setMeta("persistence_asked", { granted, at: Date.now() }).catch(() => {});
 }

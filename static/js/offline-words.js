@@ -123,6 +123,15 @@ export const describe = {
   alerts(view, here) {
     const state = tabletState(view);
     const alerts = [];
+    if (view.storageLost) {
+      const count = view.storageLost.waiting;
+      alerts.push({ tone: "warning", name: "storage-lost", dismiss: "I have checked",
+        text: "This tablet's storage was cleared (in the browser's settings, or by the browser to free space), so "
+          + "records kept on it may have been lost"
+          + (count ? `: ${plural(count, "record was", "records were")} waiting to be sent. ` : count === 0
+            ? ": none was waiting to be sent. " : ". ")
+          + "Check My records against what you recorded, and record again anything missing." });
+    }
     if (state.fromCache && state.signal === "none") {
       alerts.push({ tone: "info", text: `No signal: this is the copy of this page kept on this tablet at ${timeOfDay(state.cachedAt)}.` });
     } else if (state.fromCache) {
@@ -152,9 +161,16 @@ export const describe = {
     }
     if (!alerts.length && state.offlineReady) {
       const pages = view.pages ? view.pages.length : 0;
-      alerts.push({ tone: "quiet", text: pages
+      const ready = pages
         ? `This tablet is ready to work with no signal: ${plural(pages, "page")} of your visits kept.`
-        : "This tablet is ready to work with no signal." });
+        : "This tablet is ready to work with no signal.";
+      if (view.persisted === false && view.persistAsked && here === "/today") {
+        // The same one line (nothing moves): the browser refused persistent storage at PIN set-up.
+        alerts.push({ tone: "info", name: "not-persistent", text: `${ready} The browser refused to keep it `
+          + "safe from clearing when space runs low, so sync often." });
+      } else {
+        alerts.push({ tone: "quiet", text: ready });
+      }
     }
     return alerts;
   },

@@ -205,3 +205,64 @@ def test_offline_data_locks_after_the_settings_hours_without_contact_until_signi
     expect(page.get_by_role("heading", name="Today", exact=True)).to_be_visible()
     expect(page.locator("[data-fv-sync-alerts]")).not_to_contain_text("is locked")
     context.close()
+
+
+def test_site_storage_cleared_while_the_app_is_open_does_not_brick_it_and_says_what_may_be_lost(tablet, server):
+    page = tablet
+    sign_in(page, server)
+    offline_ready(page)
+    open_form(page, server.url + "/families/21/visits/new")
+    server.stop()
+    fill_visit(page)
+    save(page)
+    waiting(page, 1)
+
+    # The browser clears the site's storage while the page and its service worker are alive.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Storage.clearDataForOrigin", {"origin": server.url, "storageTypes": "indexeddb,cache_storage"})
+    server.start()
+    for url in ("/today", "/families/21"):
+        page.goto(server.url + url)  # before: net::ERR_FAILED on every navigation, online too
+        offline_ready(page)
+        lost = page.locator("[data-fv-alert=storage-lost]")
+        expect(lost).to_contain_text("records kept on it may have been lost: 1 record was waiting to be sent")
+    lost.get_by_role("button", name="I have checked").click()
+    expect(page.locator("[data-fv-alert=storage-lost]")).to_have_count(0)
+
+    # The tablet works again: a record saved now reaches the central record.
+    open_form(page, server.url + "/families/21/visits/new")
+    fill_visit(page)
+    record_id = save(page)
+    waiting(page, 0)
+    assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)]
+
+
+REFUSE_PERSISTENCE = """(() => {
+  const storage = navigator.storage;
+  if (!storage) return;
+  storage.persisted = async () => false;
+  storage.persist = async () => {
+    localStorage.setItem('test:persist-asked', String(Number(localStorage.getItem('test:persist-asked') || 0) + 1));
+    return false;  // as a browser that refuses
+  };
+})();"""
+
+
+def test_persistent_storage_is_asked_for_at_pin_set_up_and_today_says_when_the_browser_refused(tablet, server):
+    page = tablet
+    page.add_init_script(REFUSE_PERSISTENCE)
+    sign_in(page, server)
+    offline_ready(page)
+    assert page.evaluate("() => localStorage.getItem('test:persist-asked')") is None  # not asked on every page
+    set_pin(page, server)
+    assert page.evaluate("() => localStorage.getItem('test:persist-asked')") == "1"
+    page.goto(server.url + "/today")
+    offline_ready(page)
+    alerts = page.locator("[data-fv-sync-alerts] p")
+    expect(page.locator("[data-fv-alert=not-persistent]")).to_contain_text(
+        "This tablet is ready to work with no signal")
+    expect(page.locator("[data-fv-alert=not-persistent]")).to_contain_text("The browser refused to keep it safe")
+    expect(alerts).to_have_count(1)  # one line, in place of the usual one: nothing moves
+    page.goto(server.url + "/families/21")
+    offline_ready(page)
+    expect(page.locator("[data-fv-alert=not-persistent]")).to_have_count(0)  # said on Today
