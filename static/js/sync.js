@@ -66,7 +66,7 @@ function fetchWithin(url, init, ms) {
 }
 
 function timedOut(error) {
-  return Boolean(error && (error.name === "TimeoutError" || error.name === "AbortError"));
+  return Boolean(error && error.name === "TimeoutError");
 }
 
 /** The delay before try number `failures` + 1: capped exponential backoff with jitter. */
