@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from fieldvisit import settings
 from fieldvisit.db import connect
-from tests.browser.conftest import DEMO_PASSWORD, sign_in
+from tests.browser.conftest import screenshot, sign_in
 from tests.browser.offline_helpers import (PIN, central, eventually, fill_visit, launch_tablet,  # noqa: F401
                                            offline_ready, open_form, save, server, set_pin, sync_idle, sync_now,
                                            unlock, waiting)
@@ -182,6 +182,7 @@ def test_offline_data_locks_after_the_settings_hours_without_contact_until_signi
         expect(page.get_by_role("heading", name="What this tablet keeps is locked")).to_be_visible()
         expect(page.locator("main")).to_contain_text("for more than 5 hours")
         expect(page.locator("main")).not_to_contain_text("household")
+    screenshot(page, "offline-locked")
     page.goto(server.url + "/offline/records")
     offline_ready(page)
     waiting(page, 1)  # still there, sealed
@@ -226,6 +227,7 @@ def test_site_storage_cleared_while_the_app_is_open_does_not_brick_it_and_says_w
         offline_ready(page)
         lost = page.locator("[data-fv-alert=storage-lost]")
         expect(lost).to_contain_text("records kept on it may have been lost: 1 record was waiting to be sent")
+    screenshot(page, "storage-lost")
     lost.get_by_role("button", name="I have checked").click()
     expect(page.locator("[data-fv-alert=storage-lost]")).to_have_count(0)
 
@@ -263,6 +265,7 @@ def test_persistent_storage_is_asked_for_at_pin_set_up_and_today_says_when_the_b
         "This tablet is ready to work with no signal")
     expect(page.locator("[data-fv-alert=not-persistent]")).to_contain_text("The browser refused to keep it safe")
     expect(alerts).to_have_count(1)  # one line, in place of the usual one: nothing moves
+    screenshot(page, "today-storage-not-persistent")
     page.goto(server.url + "/families/21")
     offline_ready(page)
     expect(page.locator("[data-fv-alert=not-persistent]")).to_have_count(0)  # said on Today
