@@ -166,8 +166,10 @@ export const describe = {
         : "This tablet is ready to work with no signal.";
       if (view.persisted === false && view.persistAsked && here === "/today") {
         // The same one line (nothing moves): the browser refused persistent storage at PIN set-up.
-        alerts.push({ tone: "info", name: "not-persistent", text: `${ready} The browser refused to keep it `
-          + "safe from clearing when space runs low, so sync often." });
+        // No longer than the usual line, so that nothing moves when it is filled in.
+        alerts.push({ tone: "info", name: "not-persistent", text: pages
+          ? `${plural(pages, "page")} kept for no signal, but the browser may clear them: sync often.`
+          : "Ready for no signal, but the browser may clear what it keeps: sync often." });
       } else {
         alerts.push({ tone: "quiet", text: ready });
       }
