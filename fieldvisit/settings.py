@@ -80,6 +80,8 @@ DEFAULTS = {
     "session_absolute_hours": 10,
     # Issue 14 (NCSC, OWASP ASVS 2.7/2.8): team leads and admins must use a second factor (an authenticator app's code) to sign in; off by default.
     "second_factor_required_for_leads_and_admins": False,
+    # Issue 14 item 5 (NCSC end-user device guidance): a tablet's offline pages lock after this many hours without contact.
+    "offline_lock_hours": 72,
 }
 
 
@@ -157,6 +159,11 @@ SETTINGS_SCHEMA = {
     "second_factor_required_for_leads_and_admins": {
         "label": "Team leads and admins must sign in with a code from an authenticator app", "kind": "json",
         "help": "true to require it, false not to. Anyone may turn it on for themselves."},
+    # Issue 14 item 5: reaches the tablets in the pack answer (offline_lock_hours).
+    "offline_lock_hours": {"label": "A tablet's offline pages lock after this many hours without contact", "kind": "int",
+                           "min": 1, "max": 720,
+                           "help": "Issue 14: the practitioner signs in with signal to open them again. "
+                                   "Records saved on the tablet are still sent."},
 }
 
 

@@ -15,6 +15,7 @@
 import { unsealJson, unsealText } from "/static/js/crypto.js";
 import { deleteMeta, getMeta, openDatabase } from "/static/js/idb.js";
 import { forgetReaderKey, hasPin, setPin, unlockWithPin } from "/static/js/keystore.js";
+import { offlineLock } from "/static/js/offline-lock.js";
 import {
   announce, currentPractitioner, forgetReadableCopies, item, itemsOf, keptPageFor, packOf,
   removePagesOfOthers, setCurrentPractitioner,
@@ -83,22 +84,49 @@ function shellPath(url) {
 }
 
 async function fromShell(request, url) {
-  const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
-  return cached || fetch(request);
+  const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE }).catch(() => null);
+  if (cached) return cached;
+  // Not in the cache (the site's storage was cleared): from the network, kept again for no signal.
+  const response = await fetch(request);
+  if (response.ok) {
+    const copy = response.clone();
+    caches.open(SHELL_CACHE).then((cache) => cache.put(url.pathname, copy)).catch(() => {});
+  }
+  return response;
 }
 
 /** An offline page from the shell cache, at the URL that was asked for. */
 async function shellPage(path) {
-  const cached = await caches.match(path, { cacheName: SHELL_CACHE });
+  const cached = await caches.match(path, { cacheName: SHELL_CACHE }).catch(() => null);
   if (cached) return new Response(cached.body, { status: 200, headers: cached.headers });
   return new Response("This page is not available offline.", {
     status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
 }
 
+/**
+ * A navigation. Storage is never in the way (issue 14): when the site's storage was cleared
+ * under this worker (IndexedDB closed, caches gone), any error of it falls back to the network.
+ * The database is opened again at its next use (idb.js); the page tells the practitioner what
+ * may have been lost (offline-ui.js).
+ */
 async function navigate(event, url) {
+  try {
+    return await navigateWithStorage(event, url);
+  } catch (error) {
+    console.warn("Fieldvisit: the tablet's storage failed; from the network instead", error);
+    try {
+      return await fromNetwork(event, 0);
+    } catch {
+      return new Response("There is no signal, and this tablet's storage cannot be read.", {
+        status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    }
+  }
+}
+
+async function navigateWithStorage(event, url) {
   const path = url.pathname + url.search;
   if (url.pathname.startsWith("/offline/")) {
-    const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE });
+    const cached = await caches.match(url.pathname, { cacheName: SHELL_CACHE }).catch(() => null);
     return cached || fetch(event.request);
   }
   const pendingSignOut = await getMeta("pending_sign_out");
@@ -117,7 +145,7 @@ async function navigate(event, url) {
   if (kept && self.navigator.onLine === false) return fromKeptPage(who, kept, asked);
   try {
     const response = await fromNetwork(event, kept ? NETWORK_TIMEOUT_MS : 0);
-    if (who && response.ok && (await inPack(who.practitioner_id, path))) {
+    if (who && response.ok && (await inPack(who.practitioner_id, path).catch(() => false))) {
       // Keep the kept copy as fresh as what was just seen.
       event.waitUntil(keepPage(who.practitioner_id, path, response.clone()));
     }
@@ -150,6 +178,10 @@ async function inPack(practitionerId, path) {
  */
 async function fromKeptPage(who, kept, asked) {
   const { entry } = kept;
+  const lock = await lockedFor(who.practitioner_id);
+  if (lock.locked) {
+    return Response.redirect(`/offline/locked?hours=${lock.hours}&next=${encodeURIComponent(asked)}`, 303);
+  }
   const key = readers.get(who.practitioner_id);
   if (!key) return Response.redirect(`/offline/unlock?next=${encodeURIComponent(asked)}`, 303);
   let html;
@@ -163,6 +195,22 @@ async function fromKeptPage(who, kept, asked) {
     "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
     "Content-Security-Policy": entry.csp || CONTENT_SECURITY_POLICY,
   } });
+}
+
+/**
+ * Too long without contact (offline-lock.js): nothing kept is shown, and the reader key leaves
+ * memory, until the practitioner signs in with signal (a sync with the central record).
+ */
+async function lockedFor(practitionerId) {
+  const lock = await offlineLock(practitionerId).catch(() => ({ locked: false }));
+  if (lock.locked) readers.delete(practitionerId);
+  return lock;
+}
+
+function lockedAnswer(lock) {
+  return { ok: false, locked: true, expired: true, hours: lock.hours,
+    error: `This tablet has not reached the central record for more than ${lock.hours} hours, so what it keeps `
+      + "is locked. Sign in with signal to open it again. Records you saved on it are still sent." };
 }
 
 /** A sign-out made with no signal reaches the server at the next navigation with signal. */
@@ -200,10 +248,15 @@ async function answer(message) {
   const who = await currentPractitioner();
   const practitionerId = who ? who.practitioner_id : null;
   switch (message.type) {
-    case "status":
-      return { ok: true, unlocked: readers.has(practitionerId), version: BUILD.version };
-    case "unlock":
+    case "status": {
+      const lock = await lockedFor(practitionerId);
+      return { ok: true, unlocked: readers.has(practitionerId), expired: lock.locked, version: BUILD.version };
+    }
+    case "unlock": {
+      const lock = await lockedFor(practitionerId);
+      if (lock.locked) return lockedAnswer(lock);
       return unlock(practitionerId, message.pin);
+    }
     case "set-pin": {
       if (practitionerId == null) return { ok: false, error: "Sign in first." };
       const hadPin = await hasPin(practitionerId);
@@ -251,6 +304,8 @@ async function readCopy(key, entry) {
 }
 
 async function openItem(practitionerId, id) {
+  const lock = await lockedFor(practitionerId);
+  if (lock.locked) return lockedAnswer(lock);
   const key = readers.get(practitionerId);
   if (!key) return { ok: false, locked: true };
   const entry = await item(id);
@@ -259,6 +314,8 @@ async function openItem(practitionerId, id) {
 }
 
 async function describeItems(practitionerId) {
+  const lock = await lockedFor(practitionerId);
+  if (lock.locked) return lockedAnswer(lock);
   const key = readers.get(practitionerId);
   if (!key) return { ok: false, locked: true };
   const described = [];
@@ -279,6 +336,6 @@ self.addEventListener("sync", (event) => {
   if (event.tag !== SYNC_TAG) return;
   event.waitUntil(syncNow({ pack: "auto", wait: true }).then((outcome) => {
     // Rejecting asks the browser to try again later.
-    if (outcome.state === "offline" || outcome.state === "server_error") throw new Error(outcome.state);
+    if (["offline", "slow", "server_error"].includes(outcome.state)) throw new Error(outcome.state);
   }));
 });

@@ -50,6 +50,7 @@ ROUTES = {
     ("/offline/signed-out", "GET"): PUBLIC,
     ("/offline/unavailable", "GET"): PUBLIC,
     ("/offline/unlock", "GET"): PUBLIC,
+    ("/offline/locked", "GET"): PUBLIC,
     # Body map (issue 5)
     ("/visits/<visit_id>/children/<int:child_id>/body-map", "GET"): SIGNED_IN,
     ("/visits/<visit_id>/children/<int:child_id>/body-map", "POST"): SIGNED_IN,

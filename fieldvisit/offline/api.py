@@ -233,7 +233,9 @@ def pack():
             "pages": pages, "families": family_ids,
             # The pages' rules and warnings are rendered with the partnership's settings: when this
             # changes, the tablet fetches every page of the pack again (issue 10).
-            "settings_version": settings.settings_version(db)}
+            "settings_version": settings.settings_version(db),
+            # Issue 14: the tablet locks its offline pages after this many hours without contact.
+            "offline_lock_hours": settings.load(db)["offline_lock_hours"]}
 
 
 # "My records" lists today's records and the last 7 days' (issue 12, item 4).
@@ -516,6 +518,10 @@ OPENAPI = {
                     "settings_version": {"type": "string", "description": (
                         "A fingerprint of the partnership's settings in force; when it differs from the last "
                         "pack's, the device fetches every page again (their rules are rendered with the settings).")},
+                    "offline_lock_hours": {"type": "integer", "minimum": 1, "description": (
+                        "After this many hours without a signed-in contact with the central record, the device "
+                        "shows no kept page and no readable copy until the practitioner signs in with signal; "
+                        "queued items stay sealed and are still sent.")},
                 },
             },
             "PublicKey": {

@@ -25,6 +25,7 @@ OFFLINE_PAGES = {
     "/offline/pin": "offline/pin.html",
     "/offline/records": "offline/records.html",
     "/offline/signed-out": "offline/signed_out.html",
+    "/offline/locked": "offline/locked.html",  # issue 14: too long without contact
 }
 BUILD_MARKER = re.compile(r"/\* build \*/.*?/\* end build \*/", re.S)
 THEME_COLOUR = "#1d70b8"

@@ -13,19 +13,6 @@ export function visitFromAddress(search = location.search) {
   return UUID.test(value) ? value : null;
 }
 
-function pad(number) {
-  return String(number).padStart(2, "0");
-}
-
-/** "Seen on" defaults to now on this tablet: the kept copy was rendered when the pack was fetched. */
-function observedNow(form) {
-  const now = new Date();
-  const date = form.querySelector("#observed_date");
-  const time = form.querySelector("#observed_time");
-  if (date) date.value = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-  if (time) time.value = `${pad(now.getHours())}:${pad(now.getMinutes())}`;
-}
-
 function needVisit(form) {
   const notice = document.querySelector("[data-fv-visit-needed]");
   const layout = form.closest("[data-fv-visit-form]") || form;
@@ -58,10 +45,8 @@ function start() {
     // Only the figure for the child's age is kept on this tablet.
     document.querySelectorAll("[data-fv-other-figures]").forEach((node) => { node.hidden = true; });
     document.querySelectorAll("[data-fv-other-figures-offline]").forEach((node) => { node.hidden = false; });
-    if (!document.querySelector(".govuk-error-summary")) observedNow(form);
   }
-  // "Record another" empties the form: the next mark is seen now too.
-  form.addEventListener("reset", () => setTimeout(() => observedNow(form), 0));
+  // "Seen on" is filled with now on this tablet by record-forms.js (time-now.js), kept copy or not.
 }
 
 start();

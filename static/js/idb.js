@@ -15,6 +15,16 @@ const STORES = {
 };
 
 let opening = null;
+const closeListeners = new Set();
+
+/**
+ * Called when the browser closes the database under us: the site's storage was cleared (by the
+ * practitioner, or by the browser under storage pressure). The next use opens it again, empty.
+ */
+export function onStorageLost(listener) {
+  closeListeners.add(listener);
+  return () => closeListeners.delete(listener);
+}
 
 /** Open (and create or upgrade) the database once per page or worker. */
 export function openDatabase() {
@@ -36,6 +46,13 @@ export function openDatabase() {
         const db = request.result;
         // A newer version elsewhere (an updated service worker) may upgrade: let it.
         db.onversionchange = () => { db.close(); opening = null; };
+        // Closed by the browser, not by us: the data is gone (issue 14). Never keep using it.
+        db.onclose = () => {
+          opening = null;
+          for (const listener of closeListeners) {
+            try { listener(); } catch { /* a listener's problem is not the database's */ }
+          }
+        };
         resolve(db);
       };
       request.onerror = () => { opening = null; reject(request.error); };
@@ -58,10 +75,17 @@ export function result(request) {
  * `work` must only use IndexedDB requests: any other await ends the transaction.
  */
 export async function transaction(storeNames, mode, work) {
-  const db = await openDatabase();
   const names = Array.isArray(storeNames) ? storeNames : [storeNames];
   const options = mode === "readwrite" ? { durability: "strict" } : undefined;
-  const tx = db.transaction(names, mode, options);
+  let tx;
+  try {
+    tx = (await openDatabase()).transaction(names, mode, options);
+  } catch (error) {
+    // A connection closed under us (the site's storage cleared): open the database again, once.
+    if (!error || error.name !== "InvalidStateError") throw error;
+    opening = null;
+    tx = (await openDatabase()).transaction(names, mode, options);
+  }
   const stores = Object.fromEntries(names.map((name) => [name, tx.objectStore(name)]));
   const done = new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();

@@ -2,6 +2,7 @@
 // this tablet with "Needs your attention", and "not available offline".
 
 import { attemptsLeft, fetchDeviceSecret, hasPin, pinProblem } from "/static/js/keystore.js";
+import { setMeta } from "/static/js/idb.js";
 import { letGo } from "/static/js/outbox.js";
 import { describe, timeOfDay } from "/static/js/offline-words.js";
 import { askWorker } from "/static/js/worker-link.js";
@@ -12,7 +13,8 @@ export async function startOfflinePage(options) {
   Object.assign(context, options);
   const marker = document.querySelector("[data-fv-offline-page]");
   if (!marker) return;
-  const pages = { unlock: unlockPage, pin: pinPage, records: recordsPage, unavailable: unavailablePage };
+  const pages = { unlock: unlockPage, pin: pinPage, records: recordsPage, unavailable: unavailablePage,
+    locked: lockedPage };
   const startPage = pages[marker.dataset.fvOfflinePage];
   document.querySelectorAll("[data-fv-name]").forEach((node) => {
     node.textContent = context.practitioner ? context.practitioner.display_name : "";
@@ -166,6 +168,7 @@ async function pinPage() {
         return;
       }
       form.reset();
+      await askPersistence();
       show("[data-fv-set-pin]", false);
       show("[data-fv-pin-done]");
       document.querySelector("[data-fv-pin-done]").focus();
@@ -393,4 +396,26 @@ function unavailablePage() {
     asked.hidden = false;
   }
   if (location.pathname === "/sign-in") show("[data-fv-sign-in-needs-signal]");
+}
+
+// ---- Locked: too long without contact (offline-lock.js, issue 14) ----
+
+function lockedPage() {
+  const params = new URLSearchParams(location.search);
+  const hours = Number(params.get("hours"));
+  const text = document.querySelector("[data-fv-lock-hours]");
+  if (text && Number.isInteger(hours) && hours > 0) text.textContent = hours === 1 ? "1 hour" : `${hours} hours`;
+  const link = document.querySelector("[data-fv-lock-sign-in]");
+  if (link) link.href = `/sign-in?next=${encodeURIComponent(safeNext(params.get("next")))}`;
+}
+
+/**
+ * At PIN set-up, ask the browser to keep this site's storage from being cleared when space runs
+ * low (Safari and Chrome may clear it otherwise); Today says so when the browser refuses (issue 14).
+ */
+async function askPersistence() {
+  if (!navigator.storage || !navigator.storage.persist) return;
+  let granted = null;
+  try { granted = await navigator.storage.persist(); } catch { granted = null; }
+  await setMeta("persistence_asked", { granted, at: Date.now() }).catch(() => {});
 }

@@ -4,7 +4,7 @@
 // Sync in the service worker); shows what waits on this tablet; wipes the readable state
 // at sign-out and at a change of user, after warning about records not yet sent.
 
-import { deleteMeta, getMeta, setMeta } from "/static/js/idb.js";
+import { deleteMeta, getMeta, onStorageLost, setMeta } from "/static/js/idb.js";
 import { hasPin, sealingKey } from "/static/js/keystore.js";
 import {
   countOthers, currentPractitioner, forgetOldIds, itemsOf, onChange, packOf, pagesOf, removePages,
@@ -16,15 +16,18 @@ import { askWorker, registerWorker } from "/static/js/worker-link.js";
 import { startOfflinePage } from "/static/js/offline-pages.js";
 import { showReadiness } from "/static/js/offline-setup.js";
 import { describe, tabletState, timeOfDay } from "/static/js/offline-words.js";
+import { lockOf } from "/static/js/offline-lock.js";
 
 const KEEPALIVE_MS = 20 * 1000; // keeps the service worker (and the unlocked key) while the app is open
 const CHECK_AGAIN_MS = 60 * 1000;
 const BUSY_AGAIN_MS = 5 * 1000;
 
 const OPENED_AT = Date.now();
+// Outside IndexedDB, so that a clearing of the database is seen: {db: its storage id, waiting, at}.
+const STORAGE_MARK = "fieldvisit:storage";
 const page = {
   status: null, practitioner: null, fromCache: false, persisted: null,
-  failures: 0, timer: null, running: null, renders: 0,
+  failures: 0, timer: null, running: null, renders: 0, kept: null,
 };
 
 hooks.switchPractitioner = switchPractitioner;
@@ -41,6 +44,8 @@ async function start() {
     return;
   }
   const registering = registerWorker();
+  await checkStorage().catch(() => {}); // a browser with no usable storage still shows the pages
+  onStorageLost(() => { storageLost(page.kept).then(() => render()).catch(() => {}); });
   page.status = document.querySelector("[data-fv-sync]");
   page.fromCache = Boolean(page.status && page.status.dataset.fvCachedAt);
   document.addEventListener("submit", interceptSignOut, true);
@@ -64,6 +69,7 @@ async function start() {
   await attachRecordForms({
     practitionerId: id, fromCache: page.fromCache, canSeal: Boolean(await sealingKey()),
     onSaved: () => render(),
+    onSynced: (outcome) => { if (!page.running) schedule(outcome); },
   });
   await startOfflinePage({
     practitioner: page.practitioner, render,
@@ -82,6 +88,7 @@ async function start() {
   onChange(() => render());
   document.addEventListener("fieldvisit:sync-activity", () => render());
   showReadiness();
+  page.persisted = await persistedNow(); // before the first render: its line does not change after
   await render();
   const registration = await registering;
   if (registration && !navigator.serviceWorker.controller) {
@@ -95,8 +102,6 @@ async function start() {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible") trigger({});
   });
-  page.persisted = await askPersistence();
-  await render();
   if (id != null) {
     forgetOldIds().catch(() => {});
     trigger(fresh ? { pack: "force", secret: true } : {});
@@ -148,13 +153,65 @@ async function forgetReadableState() {
   await deleteMeta("current");
 }
 
-async function askPersistence() {
+/** Is this site's storage persistent? (Asked for at PIN set-up: offline-pages.js.) */
+async function persistedNow() {
   if (!navigator.storage || !navigator.storage.persisted) return null;
   try {
-    return (await navigator.storage.persisted()) || (await navigator.storage.persist());
+    return await navigator.storage.persisted();
   } catch {
     return null;
   }
+}
+
+// ---- The site's storage cleared under the app (issue 14) ----
+
+function readMark() {
+  try {
+    return JSON.parse(localStorage.getItem(STORAGE_MARK) || "null");
+  } catch {
+    return null;
+  }
+}
+
+function writeMark(mark) {
+  try { localStorage.setItem(STORAGE_MARK, JSON.stringify(mark)); } catch { /* private mode */ }
+}
+
+/**
+ * The database carries an id; beside it, outside the database, the id and how many records were
+ * waiting. A database with another id (or none) than the one remembered was cleared: what waited
+ * in it may be lost, and the practitioner is told.
+ */
+async function checkStorage() {
+  const mark = readMark();
+  let id = await getMeta("storage_id");
+  if (!id) {
+    id = crypto.randomUUID();
+    await setMeta("storage_id", id);
+  }
+  if (mark && mark.db && mark.db !== id) await storageLost(mark.waiting);
+  writeMark({ db: id, waiting: mark && mark.db === id ? mark.waiting : 0, at: Date.now() });
+}
+
+/** Note that the tablet's storage was cleared, with how many records were waiting (null: unknown). */
+async function storageLost(waitingCount) {
+  const known = Number.isInteger(waitingCount) ? waitingCount : null;
+  const previous = await getMeta("storage_lost").catch(() => null);
+  if (previous) return;
+  await setMeta("storage_lost", { waiting: known, at: Date.now() });
+  let id = await getMeta("storage_id");
+  if (!id) {
+    id = crypto.randomUUID();
+    await setMeta("storage_id", id);
+  }
+  writeMark({ db: id, waiting: 0, at: Date.now() });
+}
+
+/** How many records wait on this tablet (every practitioner's), remembered outside the database. */
+async function rememberWaiting(count) {
+  page.kept = count;
+  const id = await getMeta("storage_id");
+  if (id) writeMark({ db: id, waiting: count, at: Date.now() });
 }
 
 // ---- The sync loop's triggers ----
@@ -178,7 +235,7 @@ function trigger(options, byHand = false) {
 
 function schedule(outcome) {
   clearTimeout(page.timer);
-  if (["offline", "server_error", "error"].includes(outcome.state)) {
+  if (["offline", "slow", "server_error", "error"].includes(outcome.state)) {
     page.failures += 1;
     page.timer = setTimeout(() => trigger({}), backoffDelay(page.failures));
   } else if (outcome.state === "busy") {
@@ -281,8 +338,10 @@ async function render() {
   }
   const id = who.practitioner_id;
   const readAt = performance.now(); // what is read below is as new as this, or newer
-  const [items, sync, pinSet, pages, pack, others] = await Promise.all([
-    itemsOf(id), syncState(id), hasPin(id), pagesOf(id), packOf(id), countOthers(id)]);
+  const [items, sync, pinSet, pages, pack, others, lost, persistAsked] = await Promise.all([
+    itemsOf(id), syncState(id), hasPin(id), pagesOf(id), packOf(id), countOthers(id), getMeta("storage_lost"),
+    getMeta("persistence_asked")]);
+  await rememberWaiting(items.length + others);
   const worker = await askWorker({ type: "status" }, 3000).catch(() => ({ unlocked: false }));
   let titles = new Map();
   if (worker.unlocked && items.length) {
@@ -294,7 +353,8 @@ async function render() {
     items, sync, pinSet, pages, pack, others, titles, unlocked: Boolean(worker.unlocked),
     persisted: page.persisted, fromCache: page.fromCache,
     cachedAt: page.fromCache ? Number(page.status.dataset.fvCachedAt) : null,
-    openedAt: OPENED_AT, syncing: activity.running > 0, readAt,
+    openedAt: OPENED_AT, syncing: activity.running > 0, readAt, lock: lockOf(sync, pack),
+    storageLost: lost || null, persistAsked: Boolean(persistAsked),
   };
   const state = tabletState(view);
   page.status.querySelector("[data-fv-sync-summary]").textContent = describe.summary(view);
@@ -343,10 +403,23 @@ function fillItems(list, view) {
 function fillAlerts(box, view) {
   if (!box) return;
   const alerts = describe.alerts(view, location.pathname + location.search);
-  box.replaceChildren(...alerts.map(({ text, href, linkText, tone }) => {
+  box.replaceChildren(...alerts.map(({ text, href, linkText, tone, dismiss, name }) => {
     const line = document.createElement("p");
     line.className = `govuk-body fv-sync__alert fv-sync__alert--${tone}`;
+    if (name) line.dataset.fvAlert = name;
     line.append(text);
+    if (dismiss) {
+      line.append(" ");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "govuk-button govuk-button--secondary govuk-!-margin-bottom-0";
+      button.textContent = dismiss;
+      button.addEventListener("click", async () => {
+        await deleteMeta("storage_lost");
+        await render();
+      });
+      line.append(button);
+    }
     if (href) {
       line.append(" ");
       const anchor = document.createElement("a");

@@ -11,6 +11,7 @@ export const KIND_NAMES = {
 
 const PROBLEMS = {
   offline: "There is no signal, or the central record cannot be reached.",
+  slow: "The central record is slow to answer; it is tried again shortly.",
   signed_out: "You have been signed out: sign in again to send.",
   server_error: "The central record did not answer properly; it is tried again shortly.",
   busy: "Another sync is running.",
@@ -23,6 +24,7 @@ const PROBLEMS = {
 
 const ITEM_PROBLEMS = {
   offline: "waiting for signal",
+  slow: "the central record is slow to answer; trying again",
   signed_out: "waiting for you to sign in again",
   server_error: "the central record did not answer; trying again",
   busy: "the central record was busy; trying again",
@@ -142,6 +144,15 @@ export const describe = {
   alerts(view, here) {
     const state = tabletState(view);
     const alerts = [];
+    if (view.storageLost) {
+      const count = view.storageLost.waiting;
+      alerts.push({ tone: "warning", name: "storage-lost", dismiss: "I have checked",
+        text: "This tablet's storage was cleared (in the browser's settings, or by the browser to free space), so "
+          + "records kept on it may have been lost"
+          + (count ? `: ${plural(count, "record was", "records were")} waiting to be sent. ` : count === 0
+            ? ": none was waiting to be sent. " : ". ")
+          + "Check My records against what you recorded, and record again anything missing." });
+    }
     if (state.fromCache && state.signal === "none") {
       alerts.push({ tone: "info", text: `No signal: this is the copy of this page kept on this tablet at ${timeOfDay(state.cachedAt)}.` });
     } else if (state.fromCache) {
@@ -149,6 +160,13 @@ export const describe = {
         href: here, linkText: "Show the latest" });
     } else if (state.signal === "none") {
       alerts.push({ tone: "info", text: "No signal: what you save is kept on this tablet and sent when there is." });
+    } else if (state.signal === "slow") {
+      alerts.push({ tone: "info", text: "The central record is slow to answer: what you save is kept on this tablet and sent again shortly." });
+    }
+    if (view.lock && view.lock.locked) {
+      alerts.push({ tone: "warning", text: `What this tablet keeps is locked: it has not reached the central record for more `
+        + `than ${plural(view.lock.hours, "hour")}. Records you saved on it are still sent.`,
+        href: `/sign-in?next=${encodeURIComponent(here)}`, linkText: "Sign in with signal to open it again" });
     }
     if (state.signedOut) {
       alerts.push({ tone: "warning", text: "You have been signed out, so your records cannot be sent.",
@@ -166,9 +184,18 @@ export const describe = {
     }
     if (!alerts.length && state.offlineReady) {
       const pages = view.pages ? view.pages.length : 0;
-      alerts.push({ tone: "quiet", text: pages
+      const ready = pages
         ? `This tablet is ready to work with no signal: ${plural(pages, "page")} of your visits kept.`
-        : "This tablet is ready to work with no signal." });
+        : "This tablet is ready to work with no signal.";
+      if (view.persisted === false && view.persistAsked && here === "/today") {
+        // The same one line (nothing moves): the browser refused persistent storage at PIN set-up.
+        // No longer than the usual line, so that nothing moves when it is filled in.
+        alerts.push({ tone: "info", name: "not-persistent", text: pages
+          ? `${plural(pages, "page")} kept for no signal, but the browser may clear them: sync often.`
+          : "Ready for no signal, but the browser may clear what it keeps: sync often." });
+      } else {
+        alerts.push({ tone: "quiet", text: ready });
+      }
     }
     return alerts;
   },
@@ -178,16 +205,17 @@ export const describe = {
  * The tablet's state, the one source every statement of the status area is made from: signal,
  * last sync, records waiting, records needing attention (issue 12: a status that never
  * contradicts itself). `signal` is "yes" after a sync that reached the central record, "none"
- * after one that could not (or on a page opened from the tablet's copy), "unknown" before either.
+ * after one that could not (or on a page opened from the tablet's copy), "slow" after one the
+ * central record did not answer in time (issue 14), "unknown" before either.
  */
 export function tabletState(view) {
   const sync = view.sync || {};
   const waitingItems = view.items.filter((entry) => entry.status === "queued");
   const contact = sync.last_contact_at || 0; // the central record last answered
-  const failure = sync.last_problem === "offline" ? sync.last_failure_at || 0 : 0;
+  const failure = ["offline", "slow"].includes(sync.last_problem) ? sync.last_failure_at || 0 : 0;
   const cachedAt = view.fromCache ? view.cachedAt || 0 : 0;
   let signal = "unknown";
-  if (failure > contact) signal = "none";
+  if (failure > contact) signal = sync.last_problem === "slow" ? "slow" : "none";
   else if (contact) signal = "yes";
   // A page opened from the tablet's copy means the network failed, until the central record answers.
   if (view.fromCache && !(contact > (view.openedAt || 0))) signal = "none";

@@ -11,6 +11,7 @@
 
 import { OutboxError, deviceTime, idState, item as outboxEntry, saveRecord } from "/static/js/outbox.js";
 import { SYNC_TAG, syncNow } from "/static/js/sync.js";
+import { fillNow } from "/static/js/time-now.js";
 import { askWorker } from "/static/js/worker-link.js";
 
 const KIND_LINKS = {
@@ -19,15 +20,17 @@ const KIND_LINKS = {
 };
 const held = new Map(); // record id → releases its draft lock
 const notices = new Map(); // form → {item, at}: a "Saved on this tablet — not sent yet" notice shown
-const state = { practitionerId: null, fromCache: false, enabled: false, onSaved: () => {} };
+const state = { practitionerId: null, fromCache: false, enabled: false, onSaved: () => {}, onSynced: () => {} };
 
 /** Make every record form on the page save through the outbox. */
-export async function attachRecordForms({ practitionerId, fromCache, canSeal, onSaved }) {
+export async function attachRecordForms({ practitionerId, fromCache, canSeal, onSaved, onSynced }) {
   const forms = [...document.querySelectorAll("form[data-record-kind]")];
   document.addEventListener("submit", onSubmit, true);
   document.addEventListener("fieldvisit:status", (event) => updateNotices(event.detail));
+  // The visit happens now, not when the page was kept (issue 14): see time-now.js.
+  for (const form of forms) fillNow(form);
   if (!forms.length || practitionerId == null) return;
-  Object.assign(state, { practitionerId, fromCache, onSaved: onSaved || (() => {}) });
+  Object.assign(state, { practitionerId, fromCache, onSaved: onSaved || (() => {}), onSynced: onSynced || (() => {}) });
   for (const form of forms) await claimDraft(form);
   state.enabled = canSeal;
   await refillFromHash();
@@ -138,6 +141,7 @@ async function saveForm(form, submitter) {
   state.onSaved(item);
   requestBackgroundSync();
   const outcome = await syncNow({ pack: "skip", wait: true });
+  state.onSynced(outcome); // no signal, or slow: the page's timer tries again with backoff
   if (!stillShowing(form, item)) return; // they have moved on; the status area tells the rest
   const receipt = await receiptFor(item, outcome);
   if (!receipt) {
@@ -245,6 +249,7 @@ const WAITING = {
   offline: "There is no signal, or the central record cannot be reached. It stays on this tablet and is sent as soon as there is signal. You can close Fieldvisit.",
   signed_out: "You need to sign in again before it can be sent. It stays on this tablet until then.",
   server_error: "The central record did not answer properly. It stays on this tablet and is sent again shortly.",
+  slow: "The central record is slow to answer. It stays on this tablet and is sent again shortly.",
   busy: "It is queued behind another sync and is sent in a moment.",
 };
 
@@ -310,6 +315,7 @@ function followUps(form, item) {
 async function startAnother(form, previousId) {
   releaseDraft(previousId);
   form.reset();
+  fillNow(form, { force: true }); // the next record happens now too
   recordIdInput(form).value = crypto.randomUUID();
   await claimDraft(form);
   const notice = form.previousElementSibling;

@@ -4,12 +4,14 @@
 // the outbox only on the server's receipt (stored or duplicate), never because some HTTP
 // answer came back (OFFLINE.md). 401 pauses the whole queue until the practitioner signs
 // in again; rejected and conflicting items are kept for their author ("Needs your
-// attention"); no signal, 5xx, 408 and 429 leave everything queued for the next try.
+// attention"); no signal, 5xx, 408 and 429 leave everything queued for the next try, and so does
+// a central record too slow to answer (a timeout: "slow", told apart from no signal, issue 14).
 // Runs in a page (app start, `online`, visible again, the timer, "Sync now") or in the
 // service worker (Background Sync); Web Locks make sure only one send and one pack refresh
 // run at a time.
 
 import { sealJson } from "/static/js/crypto.js";
+import { getMeta } from "/static/js/idb.js";
 import {
   device, fetchDeviceSecret, forgetDeviceSecret, forgetReaderKey, keyRecord, readerPublicKey, sealingKey,
 } from "/static/js/keystore.js";
@@ -33,6 +35,11 @@ const PAGES_AT_ONCE = 3;
 // (sign-in, "Sync now", a new PIN), 2 hours otherwise; opening a page online also refreshes it.
 const PAGE_FRESH_MS = { force: 5 * 60 * 1000, auto: 2 * 60 * 60 * 1000 };
 const RETRY_LATER = new Set([408, 429]);
+// No answer within this long is "the central record is slow to answer" (issue 14), not "no
+// signal": the items stay queued and are tried again with backoff. A tablet (a test) may set
+// shorter ones in its database: meta "timeout:push" / "timeout:pack", in milliseconds.
+export const PUSH_TIMEOUT_MS = 30 * 1000;
+export const PACK_TIMEOUT_MS = 60 * 1000;
 
 /**
  * Set by the page or the service worker: what to do when another practitioner is signed in, and
@@ -40,12 +47,26 @@ const RETRY_LATER = new Set([408, 429]);
  */
 export const hooks = { switchPractitioner: async () => {}, appVersion: "page" };
 
-/** Ends a sync early; `state` says why (offline, signed_out, server_error, switched, device_revoked). */
+/** Ends a sync early; `state` says why (offline, slow, signed_out, server_error, switched, device_revoked). */
 class Stop extends Error {
   constructor(state, detail = "") {
     super(`${state} ${detail}`.trim());
     this.state = state;
   }
+}
+
+async function timeoutFor(name, fallback) {
+  const set = Number(await getMeta(`timeout:${name}`).catch(() => undefined));
+  return set > 0 ? set : fallback;
+}
+
+/** A fetch given up after `ms` (the answer's body too): it rejects with a TimeoutError. */
+function fetchWithin(url, init, ms) {
+  return fetch(url, { ...init, signal: AbortSignal.timeout(ms) });
+}
+
+function timedOut(error) {
+  return Boolean(error && error.name === "TimeoutError");
 }
 
 /** The delay before try number `failures` + 1: capped exponential backoff with jitter. */
@@ -126,6 +147,7 @@ async function attempt(phase, options) {
     await updateSyncState(practitionerId, {
       last_success_at: Date.now(), paused: null, last_problem: null, failures: 0,
       ...(outcome.contacted ? { last_contact_at: Date.now() } : {}),
+      ...(outcome.verified ? { last_verified_at: Date.now() } : {}),
     });
   } catch (error) {
     outcome.state = error instanceof Stop ? error.state : (error instanceof TypeError ? "offline" : "error");
@@ -133,6 +155,7 @@ async function attempt(phase, options) {
     if (outcome.state !== "switched") {
       const state = await syncState(practitionerId);
       if (outcome.contacted && outcome.state !== "offline") await updateSyncState(practitionerId, { last_contact_at: Date.now() });
+      if (outcome.verified) await updateSyncState(practitionerId, { last_verified_at: Date.now() });
       await updateSyncState(practitionerId, {
         last_problem: outcome.state, last_failure_at: Date.now(), failures: (state.failures || 0) + 1,
         paused: outcome.state === "signed_out" ? "signed_out" : null,
@@ -225,18 +248,20 @@ async function sendBatch(practitionerId, deviceId, batch, outcome) {
   const body = JSON.stringify({ device_id: deviceId, schema_version: SCHEMA_VERSION, items: batch.map(wireItem) });
   let response;
   let answer;
+  const timeout = await timeoutFor("push", PUSH_TIMEOUT_MS);
   try {
-    response = await fetch("/api/sync/push", {
+    response = await fetchWithin("/api/sync/push", {
       method: "POST", credentials: "same-origin", cache: "no-store",
       headers: { "Content-Type": "application/json", Accept: "application/json",
         "X-Fieldvisit-App-Version": hooks.appVersion }, body,
-    });
+    }, timeout);
     if (response.ok) answer = await response.json();
-  } catch {
-    // No answer, or an answer cut off: the server may have stored them. They stay here
-    // and are sent again; the server acknowledges a repeat as a duplicate.
-    await noteAttempt(ids, "offline");
-    throw new Stop("offline");
+  } catch (error) {
+    // No answer, an answer cut off, or none in time: the server may have stored them. They stay
+    // here and are sent again; the server acknowledges a repeat as a duplicate.
+    const state = timedOut(error) ? "slow" : "offline";
+    await noteAttempt(ids, state);
+    throw new Stop(state);
   }
   outcome.contacted = true;
   if (response.status === 401) {
@@ -260,6 +285,7 @@ async function sendBatch(practitionerId, deviceId, batch, outcome) {
     await noteAttempt(ids, RETRY_LATER.has(response.status) ? "busy" : "server_error");
     throw new Stop("server_error", String(response.status));
   }
+  outcome.verified = true; // the central record answered this practitioner, signed in (offline-lock.js)
   await takeReceipts(practitionerId, batch, answer, outcome);
 }
 
@@ -308,20 +334,24 @@ async function takeReceipts(practitionerId, batch, answer, outcome) {
 
 async function refreshPack(practitionerId, outcome, mode) {
   let response;
+  let pack;
+  const timeout = await timeoutFor("pack", PACK_TIMEOUT_MS);
   try {
     const { device_id: deviceId } = await device();
-    response = await fetch("/api/sync/pack", { credentials: "same-origin", cache: "no-store",
+    response = await fetchWithin("/api/sync/pack", { credentials: "same-origin", cache: "no-store",
       headers: { Accept: "application/json", "X-Fieldvisit-Device": deviceId,
-        "X-Fieldvisit-App-Version": hooks.appVersion } });
-  } catch {
-    throw new Stop("offline");
+        "X-Fieldvisit-App-Version": hooks.appVersion } }, timeout);
+    if (response.ok) pack = await response.json();
+  } catch (error) {
+    throw new Stop(timedOut(error) ? "slow" : "offline");
   }
   outcome.contacted = true;
   if (response.status === 401) throw new Stop("signed_out");
   if (response.status === 403) await stopIfRevoked(practitionerId, response, []);
   if (!response.ok) throw new Stop("server_error", String(response.status));
-  const pack = await response.json();
   await noteClock(practitionerId, pack.server_time);
+  outcome.verified = true; // the central record answered this practitioner, signed in (offline-lock.js)
+  const lockHours = Number.isInteger(pack.offline_lock_hours) ? pack.offline_lock_hours : null;
   if (pack.practitioner && pack.practitioner.id !== practitionerId) {
     await hooks.switchPractitioner({ practitioner_id: pack.practitioner.id, username: pack.practitioner.username,
       display_name: pack.practitioner.display_name });
@@ -336,12 +366,12 @@ async function refreshPack(practitionerId, outcome, mode) {
   const settingsChanged = Boolean(previous && previous.settings_version !== settingsVersion);
   await setPack(practitionerId, { pages, families: pack.families || [], complete: false,
     fetched_at: previous ? previous.fetched_at : null,
-    settings_version: settingsChanged ? null : settingsVersion });
+    settings_version: settingsChanged ? null : settingsVersion, offline_lock_hours: lockHours });
   outcome.pages = (await readerPublicKey(practitionerId))
     ? await keepPages(practitionerId, pages, settingsChanged ? 0 : PAGE_FRESH_MS[mode]) : 0;
   await removePages(practitionerId, pages);
   await setPack(practitionerId, { pages, families: pack.families || [], complete: true, fetched_at: Date.now(),
-    settings_version: settingsVersion });
+    settings_version: settingsVersion, offline_lock_hours: lockHours });
 }
 
 /**
