@@ -109,7 +109,7 @@ class MarkForm(FlaskForm):
     explanation = long_text("The explanation, in their words")
     consistent = RadioField("Is the mark consistent with the explanation?", choices=list(CONSISTENT.items()),
                             validators=[RequiredWhen(explained, "Say whether the mark is consistent with the explanation")])
-    believed_birthmark = RadioField("Is the mark believed to be a birthmark?", choices=YES_NO, default="no",
+    believed_birthmark = RadioField("Is the mark believed to be a birthmark?", choices=YES_NO,
                                     validators=[InputRequired("Say whether the mark is believed to be a birthmark")])
     # Rule 5: who confirmed it. An item from an older tablet has no answer here: it is not confirmed.
     birthmark_confirmer = RadioField("Has a registered health practitioner confirmed it is a birthmark?",
@@ -118,7 +118,7 @@ class MarkForm(FlaskForm):
     birthmark_confirmer_profession = short_text("Their profession")
     birthmark_confirmed_on = DateField("Date they confirmed it", validators=[RequiredWhen(
         lambda form: bool(form.birthmark_confirmed_by.data), "Enter the date they confirmed it is a birthmark")])
-    pattern = RadioField("Is the mark patterned?", choices=list(PATTERNS.items()), default="none",
+    pattern = RadioField("Is the mark patterned?", choices=list(PATTERNS.items()),
                          validators=[InputRequired("Say whether the mark is patterned")])
     clustered = BooleanField("This mark is one of a cluster of bruises")
     notes = long_text("Other observations (optional)")

@@ -195,6 +195,8 @@ def fill_bruise(form, explanation, colours=("Blue",)):
         form.locator("fieldset").filter(has_text=legend).get_by_label(answer, exact=True).check()
     form.get_by_label("A parent or carer").check()
     form.get_by_label("The explanation, in their words").fill(explanation)
+    form.locator("fieldset").filter(has_text="believed to be a birthmark").get_by_label("No", exact=True).check()
+    form.get_by_label("Not patterned").check()
 
 
 def save_mark(page, form, number):

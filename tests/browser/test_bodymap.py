@@ -91,6 +91,8 @@ def test_health_visitor_taps_the_left_cheek_records_a_bruise_and_the_lead_sees_t
     form.get_by_label("A parent or carer").check()
     form.get_by_label("The explanation, in their words").fill("Mum says he rolled into the cot bars in his sleep.")
     form.locator("fieldset").filter(has_text="consistent with the explanation").get_by_label("Unsure").check()
+    form.locator("fieldset").filter(has_text="believed to be a birthmark").get_by_label("No", exact=True).check()
+    form.get_by_label("Not patterned").check()
 
     # The warning is in the page before anything is saved (it comes with the page, so offline too).
     warning = tablet.locator("#not-mobile-warning")
@@ -170,6 +172,8 @@ def test_the_same_bruise_recorded_by_keyboard_only(tablet, lead_page, live_serve
     tab_to(tablet, form.get_by_label("The explanation, in their words"))
     tablet.keyboard.type("Dad says she was grabbed by her brother.")
     choose_radio(tablet, form, "consistent with the explanation", "Unsure")
+    choose_radio(tablet, form, "believed to be a birthmark", "No")
+    choose_radio(tablet, form, "Is the mark patterned?", "Not patterned")
     tab_to(tablet, form.get_by_role("button", name="Save mark 1"))
     tablet.keyboard.press("Enter")
 
@@ -194,7 +198,8 @@ def test_the_printable_body_map_and_the_other_body_map_pages(tablet, live_server
     form.get_by_label("Oval").check()
     form.get_by_label("Blue", exact=True).check()
     form.get_by_label("Purple").check()
-    for legend, answer in (("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "Not known"),
+    for legend, answer in (("believed to be a birthmark", "No"), ("Is the mark patterned?", "Not patterned"),
+                           ("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "Not known"),
                            ("consistent with the explanation", "Unsure")):
         form.locator("fieldset").filter(has_text=legend).get_by_label(answer, exact=True).check()
     form.get_by_label("A parent or carer").check()
@@ -208,7 +213,8 @@ def test_the_printable_body_map_and_the_other_body_map_pages(tablet, live_server
     form.get_by_label("Length in cm").fill("1.5")
     form.get_by_label("Round").check()
     form.get_by_label("Yellow").check()
-    for legend, answer in (("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "No")):
+    for legend, answer in (("believed to be a birthmark", "No"), ("Is the mark patterned?", "Not patterned"),
+                           ("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "No")):
         form.locator("fieldset").filter(has_text=legend).get_by_label(answer, exact=True).check()
     form.get_by_label("No explanation was given").check()
     form.get_by_role("button", name="Save mark 2").click()
@@ -284,7 +290,8 @@ def test_without_javascript_the_region_list_records_the_mark(browser, live_serve
         form.get_by_label("Length in cm").fill("1")
         form.get_by_label("Round").check()
         form.get_by_label("Purple").check()
-        for legend, answer in (("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "Not known")):
+        for legend, answer in (("believed to be a birthmark", "No"), ("Is the mark patterned?", "Not patterned"),
+                           ("Is the skin broken?", "No"), ("Is there swelling?", "No"), ("in pain", "Not known")):
             form.locator("fieldset").filter(has_text=legend).get_by_label(answer, exact=True).check()
         form.get_by_label("No explanation was given").check()
         form.get_by_role("button", name="Save mark 1").click()

@@ -118,6 +118,8 @@ def test_a_lead_adds_a_family_with_a_rolling_baby_assigns_a_worker_and_a_bruise_
     form.get_by_label("A parent or carer").check()
     form.get_by_label("The explanation, in their words").fill("Says she rolled against the cot.")
     form.locator("fieldset").filter(has_text="consistent with the explanation").get_by_label("Unsure").check()
+    form.locator("fieldset").filter(has_text="believed to be a birthmark").get_by_label("No", exact=True).check()
+    form.get_by_label("Not patterned").check()
     expect(worker_page.locator("#not-mobile-warning")).to_contain_text("Wren is not independently mobile")
     form.get_by_role("button", name="Save mark 1").click()
     worker_page.wait_for_url(re.compile(r"saved=1"))

@@ -558,11 +558,9 @@ def test_a_visit_with_one_body_map_mark_takes_under_30_taps(live_server, device)
     tap_region(page, "front/left_cheek")
     expect(page.get_by_label("Where is the mark?")).to_have_value("front/left_cheek")
     form = page.locator("#record-mark")
-    # Nothing about the mark is pre-answered, save two answers the body map has come with since issue 3
-    # ("believed to be a birthmark": No, "patterned": Not patterned): they are tapped and counted below as
-    # if they were not, so the count holds when those defaults go. (Who confirmed a birthmark starts at
-    # "Not yet: nobody has confirmed it", which is so; it is asked only of a birthmark.)
-    preset = {"believed_birthmark", "pattern", "birthmark_confirmer"}
+    # Nothing about the mark is pre-answered: not "believed to be a birthmark", not "patterned". (Who
+    # confirmed a birthmark starts at "Not yet: nobody has confirmed it", which is so; it is asked only of a birthmark.)
+    preset = {"birthmark_confirmer"}
     for radio in form.get_by_role("radio").all():
         if radio.get_attribute("name") not in preset:
             expect(radio).not_to_be_checked()
