@@ -359,8 +359,11 @@ def test_a_fresh_tablet_is_led_to_offline_set_up_then_records_a_visit_with_no_si
         expect(page).to_have_url(f"{server.url}/today")
         expect(readiness).to_have_attribute("data-fv-ready", "yes", timeout=SYNC_TIMEOUT)
         expect(setup).to_be_hidden()
-        expect(page.locator("[data-fv-sync-alerts]")).to_contain_text(
-            re.compile(r"This tablet is ready to work with no signal: \d+ pages of your visits kept"))
+        # Ready, said in one line; when the browser refused persistent storage at PIN set-up (headless
+        # Chromium may), the same line says so (issue 14).
+        expect(page.locator("[data-fv-sync-alerts]")).to_contain_text(re.compile(
+            r"This tablet is ready to work with no signal: \d+ pages of your visits kept"
+            r"|\d+ pages kept for no signal, but the browser may clear them"))
         page.goto(server.url + "/today")  # ready: nothing is drawn and then taken away
         shift = page.evaluate(LAYOUT_SHIFT)
         expect(readiness).to_be_hidden()

@@ -117,7 +117,7 @@ def test_a_bruise_on_a_non_mobile_baby_recorded_with_no_signal_shows_its_escalat
     dashboard.goto(server.url + "/dashboard")
     entries = dashboard.locator(f"#escalation-{escalation_id}")
     expect(entries).to_have_count(1)
-    expect(entries.get_by_role("heading")).to_have_text(title)
+    expect(entries.get_by_role("heading", level=3)).to_have_text(title)
     shown = [text.strip() for text in entries.locator(".fv-actions > li > span:first-child").all_inner_texts()]
     assert shown == actions
     screenshot(dashboard, "offline-escalation-on-the-dashboard")

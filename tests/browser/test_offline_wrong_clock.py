@@ -6,6 +6,9 @@ times are kept, the offset is stored with each record, and the team lead sees th
 import pytest
 from playwright.sync_api import expect
 
+from fieldvisit import settings
+from fieldvisit.db import connect
+
 from tests.browser.conftest import screenshot, sign_in
 from tests.browser.offline_helpers import (central, fill_bruise, offline_ready, save_mark, server,  # noqa: F401
                                            set_pin, sync_now, waiting)
@@ -28,6 +31,22 @@ MOVED_CLOCK = """(() => {
 })();"""
 
 
+@pytest.fixture
+def lock_after_thirty_days(server):  # noqa: F811 (the fixture)
+    """The init script moves the pages' clock, not the service worker's: the worker would judge the
+    pages' "last contact", 3 days behind its own clock, past the 72-hour offline lock (one clock on a
+    real tablet). The lock waits 30 days during this test."""
+    db = connect(server.db_path)
+    before = settings.load(db)["offline_lock_hours"]
+    settings.save(db, "offline_lock_hours", 720)
+    db.close()
+    yield
+    db = connect(server.db_path)
+    settings.save(db, "offline_lock_hours", before)
+    db.close()
+
+
+@pytest.mark.usefixtures("lock_after_thirty_days")
 @pytest.mark.parametrize("days", [-3, 3], ids=["3-days-behind", "3-days-ahead"])
 def test_a_tablet_with_a_wrong_clock_is_warned_and_its_records_are_accepted(tablet, server, days):
     page = tablet
