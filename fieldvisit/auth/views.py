@@ -1,5 +1,6 @@
 """Signing in and out, the signed-in practitioner, and the session's limits (kept on the server)."""
 import functools
+import sqlite3
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
@@ -15,7 +16,7 @@ from wtforms.validators import DataRequired, Length
 from fieldvisit import audit, settings
 from fieldvisit.auth import second_factor, sessions, throttle
 from fieldvisit.auth.queries import find_practitioner
-from fieldvisit.db import get_db
+from fieldvisit.db import get_db, is_storage_full
 from fieldvisit.filters import utc_local
 from fieldvisit.passwords import check_password
 
@@ -142,7 +143,13 @@ def sign_in_paused(error):
         return code_paused()
     form = SignInForm(meta={"csrf": False})
     username = throttle.username_typed()
-    audit.record(get_db(), None, "denied", "sign_in", username, request.path)
+    try:
+        audit.record(get_db(), None, "denied", "sign_in", username, request.path)
+    except sqlite3.OperationalError as error:
+        # An error raised inside an error handler is a 500: a full disk gets its own answer here.
+        if not is_storage_full(error):
+            raise
+        return render_template("errors/503.html"), 503, {"Retry-After": "30"}
     message = THROTTLED.get(error.description, THROTTLED[throttle.ADDRESS])
     form.username.errors = [message.format(minutes=current_app.config["SIGN_IN_LOCKOUT_MINUTES"])]
     form.password.data = None
