@@ -21,6 +21,7 @@ LARGE_TABLES = {
 ALIAS = re.compile(r"\b(?:FROM|JOIN)\s+\[?(\w+)\]?(?:\s+(?:AS\s+)?(?!ON\b|WHERE\b|JOIN\b|LEFT\b|INNER\b|CROSS\b|"
                    r"GROUP\b|ORDER\b|LIMIT\b|USING\b|NATURAL\b|UNION\b)(\w+))?", re.I)
 SCAN = re.compile(r"^SCAN (\w+)|USING AUTOMATIC (?:COVERING |PARTIAL )*INDEX")
+INDEX = re.compile(r"USING (?:COVERING )?INDEX (\w+)")
 QUERIES = re.compile(r"^\s*(SELECT|WITH|UPDATE|DELETE)\b", re.I)
 
 
@@ -62,7 +63,14 @@ def full_scans(db, sql):
         match = SCAN.search(detail)
         if not match:
             continue
-        if match.group(1):
+        index = INDEX.search(detail)
+        indexed = index and db.execute("SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?",
+                                       [index.group(1)]).fetchone()
+        if match.group(1) and indexed:
+            # The index names its table for sure: an alias may stand for two tables in one statement
+            # (agencies `a` in the query, assignments `a` in its subquery).
+            table = indexed[0].lower()
+        elif match.group(1):
             table = names.get(match.group(1).lower(), match.group(1).lower())
         else:  # an automatic index: the table is the one it searches
             word = detail.split()[1]

@@ -84,3 +84,11 @@ def test_the_check_finds_a_full_scan(db, sql, table):
 
 def test_the_check_passes_an_indexed_search(db):
     assert full_scans(db, "SELECT * FROM visit_records WHERE family_id = 1 ORDER BY happened_at DESC LIMIT 3") == []
+
+
+def test_a_scan_of_a_small_table_is_not_taken_for_a_large_one_of_the_same_alias(db):
+    # The rota's query has agencies `a` and, in a subquery, assignments `a`: the plan's index names
+    # the table (found a year ahead, when the county's rota week was empty and the plan changed).
+    sql = ("SELECT a.name FROM agencies a WHERE a.id IN (SELECT 1) OR EXISTS"
+           " (SELECT 1 FROM assignments a WHERE a.family_id = 1)")
+    assert [table for table, _ in full_scans(db, sql)] == []
