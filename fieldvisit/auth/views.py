@@ -367,6 +367,14 @@ def sign_out():
     return redirect(url_for("auth.sign_in", signed_out=1))
 
 
+def posted_errors(form, first_field, expired):
+    """The first error of each field of a posted form; an expired page is said on `first_field`."""
+    if form.validate_on_submit():
+        return {}
+    errors = {name: messages[0] for name, messages in form.errors.items()}
+    return {first_field: expired} if "csrf_token" in errors else errors
+
+
 @bp.route("/set-password", methods=["GET", "POST"])
 def set_password():
     """A practitioner chooses their password with the one-time code their admin gave them (issue 10)."""
@@ -375,9 +383,7 @@ def set_password():
     form = SetPasswordForm()
     errors = {}
     if request.method == "POST":
-        errors = {name: messages[0] for name, messages in form.errors.items()} if not form.validate_on_submit() else {}
-        if "csrf_token" in errors:
-            errors = {"code": "The page had expired: enter the code and your new password again"}
+        errors = posted_errors(form, "code", "The page had expired: enter the code and your new password again")
         if not errors:
             if not (form.username.data or "").strip():
                 errors["username"] = "Enter your username"
@@ -428,9 +434,7 @@ def change_password():
     form = ChangePasswordForm()
     errors = {}
     if request.method == "POST":
-        errors = {name: messages[0] for name, messages in form.errors.items()} if not form.validate_on_submit() else {}
-        if "csrf_token" in errors:
-            errors = {"current": "The page had expired: enter your passwords again"}
+        errors = posted_errors(form, "current", "The page had expired: enter your passwords again")
         if not errors:
             errors = change(get_db(), g.practitioner["id"], form.current.data, form.password.data, form.confirm.data,
                             g.session_token, request.path)
