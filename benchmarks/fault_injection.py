@@ -167,7 +167,33 @@ class Proxy:
         self.port = self.listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.running = True
+        # catch_a_push(): the next push is held once it has reached the server, until let go
+        self.catch_armed = False
+        self.caught = threading.Event()
+        self.let_go = threading.Event()
         threading.Thread(target=self.accept, daemon=True).start()
+
+    def catch_a_push(self, seconds):
+        """Hold the next push after the server has it, before its answer is read. True when one was caught
+        within `seconds`; the caller then does its worst (a kill) and calls let_go.set()."""
+        with self.lock:
+            self.caught.clear()
+            self.let_go.clear()
+            self.catch_armed = True
+        caught = self.caught.wait(seconds)
+        with self.lock:
+            self.catch_armed = False
+        return caught
+
+    def hold_if_armed(self, head):
+        if not head.startswith(b"POST /api/sync/push"):
+            return
+        with self.lock:
+            if not self.catch_armed:
+                return
+            self.catch_armed = False
+        self.caught.set()
+        self.let_go.wait(10)
 
     def accept(self):
         while self.running:
@@ -205,6 +231,7 @@ class Proxy:
                 self.pause(0.02, 0.5)
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=120)
             upstream.sendall(b"\r\n".join(kept) + b"\r\n\r\n" + body)
+            self.hold_if_armed(head)
             answer = b""
             while True:
                 chunk = upstream.recv(65536)
@@ -465,25 +492,41 @@ def seeded_database(folder):
     return path, assignments, seeded
 
 
-def killer(server, rng, every, stop, stats):
+def killer(server, proxy, rng, every, stop, stats):
     """Kill the server at random moments (exponential gaps of mean `every` seconds) and start it again.
     If this thread fails the run fails (a problem), rather than going on quietly without kills."""
     try:
-        kill_and_restart(server, rng, every, stop, stats)
+        kill_and_restart(server, proxy, rng, every, stop, stats)
     except Exception as error:
         stats.problem(f"the killer stopped: {error!r}")
 
 
-def kill_and_restart(server, rng, every, stop, stats):
-    while not stop.wait(rng.uniform(0.5, 2.0) if not stats.faults["kill"] else rng.expovariate(1 / every)):
-        # Aim at a push: wait (up to 2 s) for one to be on its way, then land anywhere in it.
-        waited = time.monotonic() + 2
-        while stats.in_flight == 0 and time.monotonic() < waited and not stop.is_set():
-            time.sleep(0.005)
-        time.sleep(rng.uniform(0, 0.08))
+def wait_for_a_stored_push(stop, stats, seconds=30):
+    """The first kill and the first full disk wait until the devices are signed in and pushing: a disk
+    filled before that pauses the sign-ins, and no push could meet it."""
+    waited = time.monotonic() + seconds
+    while not stats.events["receipt_stored"] and time.monotonic() < waited and not stop.is_set():
+        time.sleep(0.01)
+
+
+def kill_and_restart(server, proxy, rng, every, stop, stats):
+    wait_for_a_stored_push(stop, stats)
+    while not stop.wait(rng.uniform(0, 0.5) if not stats.faults["kill"] else rng.expovariate(1 / every)):
+        caught = False
+        if not stats.events["kill_with_a_push_in_flight"]:
+            # The first kill comes early and is certain to land in a push: one is held once the server
+            # has it (stored or half-way), so even a short run proves that case rather than hoping for it.
+            caught = proxy.catch_a_push(10)
+        else:
+            # Aim at a push: wait (up to 2 s) for one to be on its way, then land anywhere in it.
+            waited = time.monotonic() + 2
+            while stats.in_flight == 0 and time.monotonic() < waited and not stop.is_set():
+                time.sleep(0.005)
+            time.sleep(rng.uniform(0, 0.08))
         with stats.lock:
-            mid_push = stats.in_flight > 0
+            mid_push = caught or stats.in_flight > 0
         server.kill()
+        proxy.let_go.set()
         stats.fault("kill")
         if mid_push:
             stats.add("kill_with_a_push_in_flight")
@@ -496,12 +539,18 @@ def kill_and_restart(server, rng, every, stop, stats):
 def filler(server, rng, every, stop, stats):
     """Fill the disk at random moments (exponential gaps of mean `every` seconds) for 0.3 to 3 seconds,
     then free it. Only connections opened while it is full are limited, as a request opens its own."""
-    while not stop.wait(rng.expovariate(1 / every)):
+    wait_for_a_stored_push(stop, stats)
+    while not stop.wait(0 if not stats.faults["disk_full"] else rng.expovariate(1 / every)):
         stats.fault("disk_full")
         with stats.lock:
             stats.disk_full = True
         server.disk_full_flag.touch()
         stop.wait(rng.uniform(0.3, 3.0))
+        # The first full disk comes early and lasts until a push has met it (at most 10 s more), so even
+        # a short run proves the 503 answer rather than hoping for it.
+        waited = time.monotonic() + 10
+        while not stats.events["answer_503_disk_full"] and time.monotonic() < waited and not stop.is_set():
+            time.sleep(0.01)
         server.disk_full_flag.unlink(missing_ok=True)
         with stats.lock:
             stats.disk_full = False
@@ -587,8 +636,8 @@ def main(argv=None):
     generated = {}
     master = random.Random(args.seed)
     stop_killing = threading.Event()
-    kills = threading.Thread(target=killer, args=(server, random.Random(master.random()), args.kill_every,
-                                                  stop_killing, stats), daemon=True)
+    kills = threading.Thread(target=killer, args=(server, proxy, random.Random(master.random()),
+                                                  args.kill_every, stop_killing, stats), daemon=True)
     fills = threading.Thread(target=filler, args=(server, random.Random(master.random()), args.disk_full_every,
                                                   stop_killing, stats), daemon=True)
     counter = {"next": 0}
