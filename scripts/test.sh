@@ -7,10 +7,11 @@
 #   bash scripts/test.sh tests/browser -x   any pytest arguments instead (one run, real clock)
 #
 # The full run: the tests outside tests/browser on two workers (pytest-xdist, -n 2), the browser
-# tests one at a time (each drives Chromium against its own server), then the tests outside
-# tests/browser again under libfaketime (Debian's faketime, installed when missing) with the clock
-# a year ahead and on the morning after a bank holiday (Tuesday 4 May 2027 at 09:30 in England,
-# after the May Day holiday), so that no test depends on the day it runs (issue 9).
+# tests one at a time (each drives Chromium against its own server) and, beside them at the lowest
+# CPU priority, the tests outside tests/browser again under libfaketime (Debian's faketime,
+# installed when missing) with the clock a year ahead and on the morning after a bank holiday
+# (Tuesday 4 May 2027 at 09:30 in England, after the May Day holiday), so that no test depends on
+# the day it runs (issue 9).
 #
 # Works from any directory, can be run again, and exits non-zero when a test fails.
 # Screenshots from the browser tests are left in test-artifacts/.
@@ -52,7 +53,6 @@ if [ "$#" -gt 0 ]; then
   run_step "pytest $*" "${PYTEST[@]}" "$@"
 else
   run_step "domain and route tests (2 workers)" "${PYTEST[@]}" -n 2 tests --ignore=tests/browser
-  run_step "browser tests" "${PYTEST[@]}" tests/browser
   # The same domain and route tests with the clock moved. libfaketime moves every clock call of
   # Python, SQLite and the servers the tests start; the monotonic clock is left to move too
   # (FAKETIME_DONT_FAKE_MONOTONIC=1 makes Python's time.sleep fail with EINVAL).
@@ -72,15 +72,19 @@ else
     --ignore=tests/test_hardening_input_headers.py
     # A writer that gives up after its timeout: a timed wait never ends under libfaketime.
     --deselect=tests/test_sync_engine_batches.py::test_the_writers_of_a_process_take_their_turns_in_the_order_they_asked_and_give_up_after_the_timeout)
-  # The two runs go side by side, one per core, each printed whole when it ends.
+  # The two runs go side by side, one per core, each printed whole when it ends. They start before
+  # the browser tests and run under `nice -n 19`: they take only the CPU the browser tests leave idle
+  # (Chromium waiting on the network, a page's timers), so the browser tests keep their pace and the
+  # whole suite stays within its 25 minutes.
   names=(); pids=(); logs=()
   for clock in "+365d" "$( [ "$after_holiday" -ge 0 ] && echo "+${after_holiday}s" || echo "${after_holiday}s" )"; do
     names+=("domain and route tests with the clock at FAKETIME='$clock' ($(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" TZ=Europe/London date '+%a %-d %b %Y %H:%M'))")
     logs+=("$(mktemp)")
-    timeout 1500 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -p no:xdist -p no:cacheprovider tests \
+    timeout 1500 nice -n 19 env LD_PRELOAD="$FAKETIME_LIB" FAKETIME="$clock" "${PYTEST[@]}" -p no:xdist -p no:cacheprovider tests \
       --ignore=tests/browser "${REAL_CLOCK_ONLY[@]}" >"${logs[-1]}" 2>&1 &
     pids+=("$!")
   done
+  run_step "browser tests" "${PYTEST[@]}" tests/browser
   for i in "${!pids[@]}"; do
     run_step "${names[$i]}" wait "${pids[$i]}"
     cat "${logs[$i]}"
