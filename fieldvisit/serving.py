@@ -7,6 +7,8 @@
   cache header: a new file gives a new URL. The ES modules under static/js/ import one another by
   their plain URLs (a versioned entry point would load a second copy of the module graph), so
   they keep one URL each and are revalidated (`no-cache` with an ETag: a 304 when unchanged).
+  The few classic scripts a page runs before it is drawn (static/early/) are versioned: a
+  revalidation there would hold up the first paint by a round trip.
   The service worker caches the shell by plain URL and answers a versioned one from it
   (static/sw.js, `shellPath`).
 """

@@ -17,7 +17,7 @@ bp = Blueprint("offline", __name__)
 
 # What the service worker caches at install: every file of these folders of static/
 # with these endings, so pages added by any area (e.g. the body map's script) work offline.
-SHELL_FOLDERS = ("css", "js", "vendor", "icons")
+SHELL_FOLDERS = ("css", "js", "early", "vendor", "icons")
 SHELL_SUFFIXES = (".css", ".js", ".mjs", ".png", ".svg", ".woff2")
 OFFLINE_PAGES = {
     "/offline/unavailable": "offline/unavailable.html",
