@@ -41,3 +41,10 @@ def last_weekday_before(day, weekday=0):
     """The latest `weekday` (0 Monday) strictly before `day`."""
     back = (day.weekday() - weekday) % 7 or 7
     return day - timedelta(days=back)
+
+
+def earlier_today(hours=1):
+    """(today 'YYYY-MM-DD', 'HH:MM') of a moment today that has passed: `hours` ago, or midnight
+    when that was yesterday. A visit 'today at 09:00' is in the future, and refused, before nine."""
+    moment = max(now() - timedelta(hours=hours), datetime.combine(today(), time()))
+    return moment.date().isoformat(), moment.strftime("%H:%M")

@@ -113,9 +113,9 @@ def worker(client, app):
 def a_visit_on(db, tablet_now, offset):
     _, families = families_of(db, "demo-worker")
     family_id = sorted(families)[0]
-    item = visit_item(family_id, families[family_id], day=tablet_now.date().isoformat(),
-                      recorded_at=tablet_now.isoformat(timespec="seconds"),
-                      visit_time=(tablet_now - timedelta(minutes=30)).strftime("%H:%M"))
+    began = tablet_now - timedelta(minutes=30)  # its own date: half an hour before 00:10 is yesterday
+    item = visit_item(family_id, families[family_id], day=began.date().isoformat(),
+                      recorded_at=tablet_now.isoformat(timespec="seconds"), visit_time=began.strftime("%H:%M"))
     if offset is not None:
         item["clock_offset_ms"] = offset
     return item

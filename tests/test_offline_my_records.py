@@ -3,13 +3,15 @@ for the tablet to show beside its outbox; only my own, named only where I may se
 from datetime import date, timedelta
 
 from fieldvisit.offline import queries
+from tests.clock import earlier_today
 from tests.test_visits import first_family_of, full_visit, visit_form
 
 
 def record_a_visit(client):
     family_id = first_family_of(client)
     record_id, child_ids = visit_form(client, family_id)
-    data = full_visit(record_id, child_ids, visit_date=date.today().isoformat(), visit_time="08:00")
+    day, at = earlier_today()
+    data = full_visit(record_id, child_ids, visit_date=day, visit_time=at)
     assert client.post(f"/families/{family_id}/visits/new", data=data).status_code == 302
     return record_id, family_id
 

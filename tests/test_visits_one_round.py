@@ -4,9 +4,11 @@ import re
 import uuid
 from datetime import date, timedelta
 
+from tests.clock import earlier_today, now
 from tests.test_visits import full_visit, visit_form
 
 HEADINGS = ("nutrition", "housing", "hygiene", "clothing", "safe_sleep", "heating", "supervision")
+DAY, AT = earlier_today()  # a visit today that has begun, whatever the hour the tests run
 DEVICE = "5f0c3f4e-1d2a-4b3c-8d9e-0a1b2c3d4e5f"
 
 
@@ -50,7 +52,7 @@ def test_an_empty_save_lists_every_missing_answer_at_once_for_four_children(clie
     auth.sign_in()
     record_id, child_ids = visit_form(client, family_id)
     assert len(child_ids) == 4
-    data = {"record_id": record_id, "visit_date": date.today().isoformat(), "visit_time": "09:00",
+    data = {"record_id": record_id, "visit_date": DAY, "visit_time": AT,
             **{f"children-{i}-child_id": c for i, c in enumerate(child_ids)}}
     response = client.post(f"/families/{family_id}/visits/new", data=data)
     page = response.get_data(as_text=True)
@@ -62,7 +64,7 @@ def test_an_empty_save_lists_every_missing_answer_at_once_for_four_children(clie
             re.search(rf'<textarea[^>]* id="{re.escape(field_id)}"', page), field_id
 
     # Answering exactly what was asked is enough: no second round of errors.
-    answered = full_visit(record_id, child_ids, visit_date=date.today().isoformat(), visit_time="09:00")
+    answered = full_visit(record_id, child_ids, visit_date=DAY, visit_time=AT)
     second = client.post(f"/families/{family_id}/visits/new", data=answered)
     assert second.status_code == 302, summary_links(second.get_data(as_text=True))
 
@@ -71,8 +73,8 @@ def test_a_visit_that_did_not_go_ahead_asks_nothing_of_a_completed_visit(client,
     family_id = family_of_four(db)
     auth.sign_in()
     record_id, child_ids = visit_form(client, family_id)
-    data = {"record_id": record_id, "visit_type": "planned", "visit_date": date.today().isoformat(),
-            "visit_time": "09:00", "duration_minutes": "5", "outcome": "no_answer",
+    data = {"record_id": record_id, "visit_type": "planned", "visit_date": DAY,
+            "visit_time": AT, "duration_minutes": "5", "outcome": "no_answer",
             **{f"children-{i}-child_id": c for i, c in enumerate(child_ids)}}
     page = client.post(f"/families/{family_id}/visits/new", data=data).get_data(as_text=True)
     assert set(summary_links(page)) == {f"children-{i}-seen" for i in range(4)}
@@ -84,7 +86,7 @@ def test_a_child_not_seen_is_not_asked_whether_they_were_seen_alone(client, auth
     family_id = family_of_four(db)
     auth.sign_in()
     record_id, child_ids = visit_form(client, family_id)
-    data = full_visit(record_id, child_ids, visit_date=date.today().isoformat(), visit_time="09:00")
+    data = full_visit(record_id, child_ids, visit_date=DAY, visit_time=AT)
     for question in ("seen_alone", "bedroom_seen"):
         del data[f"children-1-{question}"]
         del data[f"children-2-{question}"]
@@ -100,9 +102,9 @@ def test_a_sync_rejected_receipt_lists_the_same_errors_in_one_round(client, auth
     child_ids = [str(row[0]) for row in db.execute("SELECT id FROM children WHERE family_id = ? ORDER BY id",
                                                    [family_id])]
     item_id = str(uuid.uuid4())
-    fields = {"record_id": [item_id], "visit_date": [date.today().isoformat()], "visit_time": ["09:00"],
+    fields = {"record_id": [item_id], "visit_date": [DAY], "visit_time": [AT],
               **{f"children-{i}-child_id": [c] for i, c in enumerate(child_ids)}}
-    item = {"id": item_id, "kind": "visit", "recorded_at": f"{date.today().isoformat()}T09:30:00",
+    item = {"id": item_id, "kind": "visit", "recorded_at": now().isoformat(timespec="seconds"),
             "payload": {"family_id": family_id, "fields": fields}}
     response = client.post("/api/sync/push", json={"device_id": DEVICE, "schema_version": 1, "items": [item]})
     [receipt] = response.get_json()["receipts"]
