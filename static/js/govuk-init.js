@@ -1,15 +1,16 @@
-// Initialise GOV.UK Frontend components.
+// Start GOV.UK Frontend's components on this page: the ones our templates use, which are all
+// that static/vendor/govuk-frontend/govuk-frontend.min.js holds (scripts/build-frontend.sh
+// builds it; a template that starts using another component adds it there and here).
 //
-// Loaded as an ES module (no inline scripts, strict CSP), e.g. at the end of
-// the base template:
-//   <script type="module" src="/static/js/govuk-init.js"></script>
-// Module scripts are deferred, so document.body exists when this runs.
-import { initAll } from "/static/vendor/govuk-frontend/govuk-frontend.min.js";
+// Loaded as an ES module (no inline scripts, strict CSP); module scripts are deferred, so the
+// page is parsed when this runs. The `govuk-frontend-supported` class that GOV.UK Frontend
+// checks is set before the first paint by static/early/govuk-supported.js.
+import {
+  Button, ErrorSummary, NotificationBanner, SkipLink, Tabs, createAll,
+} from "/static/vendor/govuk-frontend/govuk-frontend.min.js";
 
-// GOV.UK Frontend only initialises (and its CSS only applies JS-dependent
-// styles) when <body> has the `govuk-frontend-supported` class. Browsers
-// without ES module support never run this file, so they get the no-JS
-// experience. `js-enabled` is the older class some styles/templates use.
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 
-initAll();
+for (const Component of [Button, ErrorSummary, NotificationBanner, SkipLink, Tabs]) {
+  createAll(Component);
+}
