@@ -7,24 +7,21 @@
 import { deleteMeta, getMeta, onStorageLost, setMeta } from "/static/js/idb.js";
 import { hasPin, sealingKey } from "/static/js/keystore.js";
 import {
-  countOthers, currentPractitioner, forgetOldIds, itemsOf, onChange, packOf, pagesOf, removePages,
+  countOthers, currentPractitioner, forgetOldIds, itemsOf, onChange, packOf, pagesOf,
   removePagesOfOthers, setCurrentPractitioner, syncState,
 } from "/static/js/outbox.js";
-import { attachRecordForms } from "/static/js/record-forms.js";
 import { activity, backoffDelay, hooks, syncNow } from "/static/js/sync.js";
 import { askWorker, registerWorker } from "/static/js/worker-link.js";
-import { startOfflinePage } from "/static/js/offline-pages.js";
 import { showReadiness } from "/static/js/offline-setup.js";
 import { describe, tabletState, timeOfDay } from "/static/js/offline-words.js";
 import { lockOf } from "/static/js/offline-lock.js";
+import { checkStorage, forgetReadableState, storageLost, writeMark } from "/static/js/this-tablet.js";
 
 const KEEPALIVE_MS = 20 * 1000; // keeps the service worker (and the unlocked key) while the app is open
 const CHECK_AGAIN_MS = 60 * 1000;
 const BUSY_AGAIN_MS = 5 * 1000;
 
 const OPENED_AT = Date.now();
-// Outside IndexedDB, so that a clearing of the database is seen: {db: its storage id, waiting, at}.
-const STORAGE_MARK = "fieldvisit:storage";
 const page = {
   status: null, practitioner: null, fromCache: false, persisted: null,
   failures: 0, timer: null, running: null, renders: 0, kept: null,
@@ -50,10 +47,6 @@ async function start() {
   page.fromCache = Boolean(page.status && page.status.dataset.fvCachedAt);
   document.addEventListener("submit", interceptSignOut, true);
 
-  if (location.pathname === "/sign-in") {
-    await atSignIn();
-    return;
-  }
   const signedIn = page.status && page.status.dataset.fvPractitioner
     ? { practitioner_id: Number(page.status.dataset.fvPractitioner), username: page.status.dataset.fvUsername,
       display_name: page.status.dataset.fvName }
@@ -66,19 +59,27 @@ async function start() {
   page.practitioner = signedIn || (await currentPractitioner()) || null;
   const id = page.practitioner ? page.practitioner.practitioner_id : null;
 
-  await attachRecordForms({
-    practitionerId: id, fromCache: page.fromCache, canSeal: Boolean(await sealingKey()),
-    onSaved: () => render(),
-    onSynced: (outcome) => { if (!page.running) schedule(outcome); },
-  });
-  await startOfflinePage({
-    practitioner: page.practitioner, render,
-    syncNow: async () => {
-      const outcome = await syncNow({ pack: "force", wait: true });
-      await render();
-      return outcome;
-    },
-  });
+  // The record forms' and the offline pages' code is fetched only by the pages that have them
+  // (most pages have neither): less script on every other page (issue 13).
+  if (document.querySelector("form[data-record-kind]")) {
+    const { attachRecordForms } = await import("/static/js/record-forms.js");
+    await attachRecordForms({
+      practitionerId: id, fromCache: page.fromCache, canSeal: Boolean(await sealingKey()),
+      onSaved: () => render(),
+      onSynced: (outcome) => { if (!page.running) schedule(outcome); },
+    });
+  }
+  if (document.querySelector("[data-fv-offline-page]")) {
+    const { startOfflinePage } = await import("/static/js/offline-pages.js");
+    await startOfflinePage({
+      practitioner: page.practitioner, render,
+      syncNow: async () => {
+        const outcome = await syncNow({ pack: "force", wait: true });
+        await render();
+        return outcome;
+      },
+    });
+  }
 
   if (page.status) {
     page.status.hidden = false;
@@ -108,13 +109,6 @@ async function start() {
   }
 }
 
-/** The sign-in page: lock the reader key; after a sign-out, also wipe what was readable. */
-async function atSignIn() {
-  await setMeta("signing_in", true);
-  await askWorker({ type: "lock" }, 5000).catch(() => {});
-  if (new URLSearchParams(location.search).has("signed_out")) await forgetReadableState();
-}
-
 /**
  * The practitioner on a page from the server. A different one from before is a change of
  * user: the previous one's pages are wiped and their key locked (their unsent records stay,
@@ -142,17 +136,6 @@ async function switchPractitioner(practitioner) {
   await setCurrentPractitioner(practitioner);
 }
 
-/** Sign-out: the kept pages go, the key is locked; unsent records stay, sealed. */
-async function forgetReadableState() {
-  const current = await currentPractitioner();
-  await askWorker({ type: "lock" }, 5000).catch(() => {});
-  if (current) {
-    await removePages(current.practitioner_id);
-    await deleteMeta(`pack:${current.practitioner_id}`);
-  }
-  await deleteMeta("current");
-}
-
 /** Is this site's storage persistent? (Asked for at PIN set-up: offline-pages.js.) */
 async function persistedNow() {
   if (!navigator.storage || !navigator.storage.persisted) return null;
@@ -161,50 +144,6 @@ async function persistedNow() {
   } catch {
     return null;
   }
-}
-
-// ---- The site's storage cleared under the app (issue 14) ----
-
-function readMark() {
-  try {
-    return JSON.parse(localStorage.getItem(STORAGE_MARK) || "null");
-  } catch {
-    return null;
-  }
-}
-
-function writeMark(mark) {
-  try { localStorage.setItem(STORAGE_MARK, JSON.stringify(mark)); } catch { /* private mode */ }
-}
-
-/**
- * The database carries an id; beside it, outside the database, the id and how many records were
- * waiting. A database with another id (or none) than the one remembered was cleared: what waited
- * in it may be lost, and the practitioner is told.
- */
-async function checkStorage() {
-  const mark = readMark();
-  let id = await getMeta("storage_id");
-  if (!id) {
-    id = crypto.randomUUID();
-    await setMeta("storage_id", id);
-  }
-  if (mark && mark.db && mark.db !== id) await storageLost(mark.waiting);
-  writeMark({ db: id, waiting: mark && mark.db === id ? mark.waiting : 0, at: Date.now() });
-}
-
-/** Note that the tablet's storage was cleared, with how many records were waiting (null: unknown). */
-async function storageLost(waitingCount) {
-  const known = Number.isInteger(waitingCount) ? waitingCount : null;
-  const previous = await getMeta("storage_lost").catch(() => null);
-  if (previous) return;
-  await setMeta("storage_lost", { waiting: known, at: Date.now() });
-  let id = await getMeta("storage_id");
-  if (!id) {
-    id = crypto.randomUUID();
-    await setMeta("storage_id", id);
-  }
-  writeMark({ db: id, waiting: 0, at: Date.now() });
 }
 
 /** How many records wait on this tablet (every practitioner's), remembered outside the database. */
