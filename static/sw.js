@@ -12,12 +12,12 @@
 // - A page not in the pack, with no network, says it is not available offline.
 // - Background Sync (where the browser has it) runs the same sync as the pages.
 
-import { unsealJson, unsealText } from "/static/js/crypto.js";
+import { unsealJson } from "/static/js/crypto.js";
 import { deleteMeta, getMeta, openDatabase } from "/static/js/idb.js";
 import { forgetReaderKey, hasPin, setPin, unlockWithPin } from "/static/js/keystore.js";
 import { offlineLock } from "/static/js/offline-lock.js";
 import {
-  announce, currentPractitioner, forgetReadableCopies, item, itemsOf, keptPageFor, packOf,
+  announce, currentPractitioner, forgetReadableCopies, item, itemsOf, keptPageFor, openKeptPage, packOf,
   removePagesOfOthers, setCurrentPractitioner,
 } from "/static/js/outbox.js";
 import { SYNC_TAG, hooks, keepPage, syncNow } from "/static/js/sync.js";
@@ -186,7 +186,7 @@ async function fromKeptPage(who, kept, asked) {
   if (!key) return Response.redirect(`/offline/unlock?next=${encodeURIComponent(asked)}`, 303);
   let html;
   try {
-    html = await unsealText(key, entry.box, `page:${kept.url}`);
+    html = await openKeptPage(key, entry, kept.url);
   } catch {
     return shellPage("/offline/unavailable"); // kept under an earlier PIN
   }

@@ -75,9 +75,6 @@ export const sealJson = (publicKey, value, aad) => seal(publicKey, JSON.stringif
 export async function unsealJson(privateKey, sealed, aad) {
   return JSON.parse(decoder.decode(await unseal(privateKey, sealed, aad)));
 }
-export async function unsealText(privateKey, sealed, aad) {
-  return decoder.decode(await unseal(privateKey, sealed, aad));
-}
 
 /** A practitioner's reader key pair on this device; the private half is only kept wrapped. */
 export function generateReaderKeys() {

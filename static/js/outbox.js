@@ -4,7 +4,7 @@
 // encrypted to their own reader key, so they can see and fix it. Also here: the encrypted
 // pages of today's pack, and the per-practitioner sync state.
 
-import { seal, sealJson } from "/static/js/crypto.js";
+import { seal, sealJson, unseal } from "/static/js/crypto.js";
 import { deleteMeta, getAllBy, getMeta, getOne, read, result, setMeta, write } from "/static/js/idb.js";
 import { keyRecord, readerPublicKey, sealingKey } from "/static/js/keystore.js";
 
@@ -182,16 +182,36 @@ export async function forgetOldIds(days = USED_ID_DAYS) {
 
 // ---- Today's pack: the pages kept for offline use, encrypted to the reader key ----
 
+// A page is compressed (gzip) before it is sealed: a pack's pages are long forms whose markup
+// repeats, and kept whole they filled 6.8 MB of a cheap tablet's storage (issue 13: at most
+// 2 MB). `encoding` says how; a page kept before compression has none and opens as it was.
+const PAGE_ENCODING = typeof CompressionStream === "function" ? "gzip" : "identity";
+
+async function compressed(text) {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 export async function storePage(practitionerId, url, html, csp) {
   const readerKey = await readerPublicKey(practitionerId);
   if (!readerKey) return false;
   const keys = await keyRecord(practitionerId);
-  const box = await seal(readerKey, html, `page:${url}`);
+  const content = PAGE_ENCODING === "gzip" ? await compressed(html) : html;
+  const box = await seal(readerKey, content, `page:${url}`);
   await write("pages", (stores) => result(stores.pages.put({
-    practitioner_id: practitionerId, url, box, csp: csp || "", fetched_at: Date.now(),
+    practitioner_id: practitionerId, url, box, encoding: PAGE_ENCODING, csp: csp || "", fetched_at: Date.now(),
     reader_generation: keys.generation, any_query: keptForAnyQuery(html),
   })));
   return true;
+}
+
+/** The HTML of a kept page (`entry` from keptPageFor), opened with the practitioner's reader
+ * key; throws when the key or the page is not the one it was kept with. */
+export async function openKeptPage(readerKey, entry, url) {
+  const bytes = await unseal(readerKey, entry.box, `page:${url}`);
+  if (entry.encoding !== "gzip") return new TextDecoder().decode(bytes);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Response(stream).text();
 }
 
 const ANY_QUERY = /<meta name="fieldvisit-kept-for-any-query" content="yes">/;
