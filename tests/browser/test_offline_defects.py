@@ -235,8 +235,10 @@ def test_site_storage_cleared_while_the_app_is_open_does_not_brick_it_and_says_w
     open_form(page, server.url + "/families/21/visits/new")
     fill_visit(page)
     record_id = save(page)
+    # The status may still say 0 waiting for a moment after the notice (it is drawn after the
+    # save): wait for the central record itself, then for the status.
+    eventually(page, lambda: central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)])
     waiting(page, 0)
-    assert central(server, "SELECT count(*) FROM visit_records WHERE id = ?", [record_id]) == [(1,)]
 
 
 REFUSE_PERSISTENCE = """(() => {
