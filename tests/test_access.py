@@ -164,6 +164,7 @@ ROUTES = {
     ("/account/password", "POST"): SIGNED_IN,
     ("/account/second-factor", "GET"): SIGNED_IN,  # turn on a code from an authenticator app (issue 14)
     ("/account/second-factor", "POST"): SIGNED_IN,
+    ("/account/second-factor/off", "POST"): SIGNED_IN,  # turn my own code off, with a code (not when required)
     ("/sign-in/code", "GET"): PUBLIC,  # the second step of signing in: only after the right password
     ("/sign-in/code", "POST"): PUBLIC,
     ("/sign-in/set-up-code", "GET"): PUBLIC,  # required and not set up: only after the right password

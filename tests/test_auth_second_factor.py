@@ -284,3 +284,40 @@ def test_an_admins_reset_removes_the_recovery_codes(client, auth, db):
     from fieldvisit.admin import domain
     assert domain.reset_second_factor(db, person(db, "demo-worker"), person(db, "demo-admin"), "/x")
     assert second_factor.recovery_codes_left(db, person(db, "demo-worker")) == 0
+
+
+def test_someone_who_turned_it_on_may_turn_it_off_with_a_code_from_the_app(client, auth, db):
+    secret = enrol(db, "demo-worker")
+    second_factor.new_recovery_codes(db, person(db, "demo-worker"))
+    client.post("/sign-in", data={"username": "demo-worker", "password": DEMO_PASSWORD})
+    assert client.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    assert "Turn it off" in page and 'action="/account/second-factor/off"' in page
+    # Without the code (whoever finds the session open), or with a wrong one: still on.
+    for code, words in (("", "code"), ("000000", "not right")):
+        response = client.post("/account/second-factor/off", data={"code": code})
+        assert response.status_code == 400 and words in response.get_data(as_text=True)
+        assert second_factor.is_enrolled(db, person(db, "demo-worker"))
+    # The code shown a step later (the sign-in used the current one): off, audited, recovery codes gone.
+    response = client.post("/account/second-factor/off", data={"code": pyotp.TOTP(secret).at(time.time() + 30)})
+    assert response.status_code == 302 and response.headers["Location"] == "/account/second-factor"
+    worker = person(db, "demo-worker")
+    assert not second_factor.is_enrolled(db, worker)
+    assert second_factor.recovery_codes_left(db, worker) == 0
+    assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'write' AND entity = 'second_factor'"
+                      " AND route = '/account/second-factor/off' AND practitioner_id = ?", [worker]).fetchone()[0] == 1
+    assert "turned off" in client.get("/account/second-factor").get_data(as_text=True)
+    client.post("/sign-out")
+    assert password_step(client).headers["Location"] == "/families"
+
+
+def test_a_lead_cannot_turn_it_off_while_the_partnership_requires_it(client, db):
+    secret = enrol(db, "demo-lead")
+    settings.save(db, SETTING, True)
+    client.post("/sign-in", data={"username": "demo-lead", "password": DEMO_PASSWORD})
+    assert client.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    assert "cannot be turned off" in page and 'action="/account/second-factor/off"' not in page
+    response = client.post("/account/second-factor/off", data={"code": pyotp.TOTP(secret).at(time.time() + 30)})
+    assert response.status_code == 400 and "cannot be" in response.get_data(as_text=True)
+    assert second_factor.is_enrolled(db, person(db, "demo-lead"))

@@ -341,9 +341,49 @@ def my_second_factor():
     """Anyone may turn on a second factor for themselves; once on, it shows that it is on."""
     db = get_db()
     if second_factor.is_enrolled(db, g.practitioner["id"]):
-        return render_template("auth/second_factor_on.html")
+        return second_factor_on_page(db, CodeForm(), {})
     return set_up_code(db, g.practitioner["id"], g.practitioner["username"],
                        lambda: redirect(url_for("auth.my_second_factor")))
+
+
+def second_factor_on_page(db, form, errors):
+    required = second_factor.is_required(g.practitioner["role"], settings.load(db))
+    form.code.data = None
+    return render_template("auth/second_factor_on.html", form=form, errors=errors, required=required), \
+        400 if errors else 200
+
+
+@bp.post("/account/second-factor/off")
+@login_required
+@throttle.throttled_per_person
+def turn_off_my_second_factor():
+    """Someone who turned a code on for themselves may turn it off, with a code from the app (whoever
+    finds their session open cannot); not a team lead or admin while the partnership requires it."""
+    db = get_db()
+    me = g.practitioner["id"]
+    if not second_factor.is_enrolled(db, me):
+        return redirect(url_for("auth.my_second_factor"))
+    form = CodeForm()
+    errors = {}
+    if not form.validate_on_submit():
+        errors = {"code": "The page had expired: enter the code again"} if "csrf_token" in form.errors else \
+            {name: messages[0] for name, messages in form.errors.items()}
+    elif second_factor.is_required(g.practitioner["role"], settings.load(db)):
+        errors = {"code": "Your partnership asks team leads and admins to sign in with a code: it cannot be "
+                          "turned off while that setting is on"}
+    else:
+        problem = second_factor.check(db, me, form.code.data)
+        if problem:
+            audit.record(db, me, "denied", "second_factor", me, request.path)
+            errors = {"code": problem}
+    if errors:
+        return second_factor_on_page(db, form, errors)
+    with db.atomic():
+        second_factor.reset(db, me)
+        audit.record(db, me, "write", "second_factor", me, request.path)
+    flash("Your authenticator app is turned off: you sign in with your password alone. Its recovery codes "
+          "no longer work.")
+    return redirect(url_for("auth.my_second_factor"))
 
 
 def tell_about_failures(db, practitioner_id, username):
