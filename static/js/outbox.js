@@ -44,17 +44,19 @@ export class OutboxError extends Error {
  * the same id (corrected); any other id already used on this tablet is refused.
  */
 export async function saveRecord(item, { practitionerId, pageUrl = "", title = "" }) {
-  const serverKey = await sealingKey();
+  // The keys and the sync state are read at once, and the two copies sealed side by side (WebCrypto
+  // works off the page's thread): the practitioner waits for the slowest, not for the sum (issue 13).
+  const [serverKey, readerKey, keys, { skew_ms: skew }] = await Promise.all([
+    sealingKey(), readerPublicKey(practitionerId), keyRecord(practitionerId), syncState(practitionerId)]);
   if (!serverKey) throw new OutboxError("no-server-key", "This tablet has not yet had the central record's key.");
-  const readerKey = await readerPublicKey(practitionerId);
-  const keys = await keyRecord(practitionerId);
-  const sealed = await sealJson(serverKey, item.payload, item.id);
-  const readable = readerKey ? await sealJson(readerKey, {
-    kind: item.kind, payload: item.payload, recorded_at: item.recorded_at, page_url: pageUrl, title,
-  }, item.id) : null;
+  const [sealed, readable] = await Promise.all([
+    sealJson(serverKey, item.payload, item.id),
+    readerKey ? sealJson(readerKey, {
+      kind: item.kind, payload: item.payload, recorded_at: item.recorded_at, page_url: pageUrl, title,
+    }, item.id) : null,
+  ]);
   const now = Date.now();
   // The clock offset known when the record is saved goes with it (issue 14; docs/sync-protocol.md).
-  const { skew_ms: skew } = await syncState(practitionerId);
   const clockOffset = Number.isFinite(skew) ? Math.round(skew) : null;
   const entry = await write(["outbox", "used_ids"], async (stores) => {
     const existing = await result(stores.outbox.get(item.id));
