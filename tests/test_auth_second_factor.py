@@ -220,6 +220,7 @@ def test_an_admin_resets_someones_code_audited_and_they_set_it_up_again(app, cli
     lead_tablet = app.test_client()
     lead_id = person(db, "demo-lead")
     auth.sign_in("demo-admin")
+    enrol(db, "demo-admin")  # else the admin would be asked to set up their own code first
     settings.save(db, SETTING, True)
     page = client.get(f"/admin/practitioners/{lead_id}").get_data(as_text=True)
     assert "Reset their code" in page
@@ -321,3 +322,31 @@ def test_a_lead_cannot_turn_it_off_while_the_partnership_requires_it(client, db)
     response = client.post("/account/second-factor/off", data={"code": pyotp.TOTP(secret).at(time.time() + 30)})
     assert response.status_code == 400 and "cannot be" in response.get_data(as_text=True)
     assert second_factor.is_enrolled(db, person(db, "demo-lead"))
+
+
+def test_a_lead_signed_in_before_the_setting_was_turned_on_sets_up_a_code_before_any_other_page(client, auth, db):
+    auth.sign_in("demo-lead")
+    assert client.get("/dashboard").status_code == 200
+    settings.save(db, SETTING, True)  # an admin turns the requirement on while the lead is signed in
+    for path in ("/dashboard", "/today", "/families", "/account/sessions"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"] == "/account/second-factor", path
+    page = client.get("/account/second-factor").get_data(as_text=True)
+    assert "Your partnership asks team leads and admins" in page
+    # The sync API is never held up: a tablet's records still go in.
+    assert client.get("/api/sync/pack").status_code == 200
+    secret = re.search(r'id="second-factor-key">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    assert client.post("/account/second-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
+    assert client.get("/dashboard").status_code == 200
+    # A practitioner is not asked, and signing out is never held up.
+    client.post("/sign-out")
+    auth.sign_in("demo-worker")
+    assert client.get("/today").status_code == 200
+
+
+def test_signing_out_is_never_held_up_by_a_code_not_yet_set_up(client, auth, db):
+    auth.sign_in("demo-admin")
+    settings.save(db, SETTING, True)
+    assert client.get("/admin/practitioners").headers["Location"] == "/account/second-factor"
+    assert client.post("/sign-out").status_code == 302
+    assert client.get("/today").headers["Location"].startswith("/sign-in")

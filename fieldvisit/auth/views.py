@@ -81,8 +81,26 @@ def login_required(view):
             if request.method in ("GET", "HEAD") or "GET" in (request.url_rule.methods or ()):
                 return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
             return redirect(url_for("auth.sign_in"))
+        if must_set_up_a_code_first(get_db(), g.practitioner):
+            return redirect(url_for("auth.my_second_factor"))
         return view(**kwargs)
     return wrapped
+
+
+# What a team lead or admin may still open while they must set up a code they do not have: a
+# session that began before the partnership turned the requirement on (at sign-in it is asked first).
+SET_UP_A_CODE_FIRST_ALLOWS = {"auth.my_second_factor", "auth.sign_out", "auth.sign_out_everywhere"}
+
+
+def must_set_up_a_code_first(db, practitioner):
+    """A signed-in lead or admin must set up a code before any other page, when the partnership
+    requires one and they have none. Never the sync API: a tablet's records still go in."""
+    if request.endpoint in SET_UP_A_CODE_FIRST_ALLOWS or request.path.startswith("/api/"):
+        return False
+    if practitioner["role"] not in second_factor.REQUIRED_ROLES:
+        return False
+    return second_factor.is_required(practitioner["role"], settings.load(db)) \
+        and not second_factor.is_enrolled(db, practitioner["id"])
 
 
 def roles_required(*roles):
@@ -343,7 +361,8 @@ def my_second_factor():
     if second_factor.is_enrolled(db, g.practitioner["id"]):
         return second_factor_on_page(db, CodeForm(), {})
     return set_up_code(db, g.practitioner["id"], g.practitioner["username"],
-                       lambda: redirect(url_for("auth.my_second_factor")))
+                       lambda: redirect(url_for("auth.my_second_factor")),
+                       required=second_factor.is_required(g.practitioner["role"], settings.load(db)))
 
 
 def second_factor_on_page(db, form, errors):
