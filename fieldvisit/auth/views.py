@@ -261,6 +261,13 @@ class CodeForm(FlaskForm):
         Length(max=20, message="The code must be 6 digits, like 123456")])
 
 
+def code_form_errors(form):
+    """A code form that did not validate: an expired page (its token) or the code's own problem."""
+    if "csrf_token" in form.errors:
+        return {"code": "The page had expired: enter the code again"}
+    return {name: messages[0] for name, messages in form.errors.items()}
+
+
 def code_throttled(view):
     """Wrong codes are limited per person like wrong passwords (throttle.py): 1 in a million a guess."""
     return throttle.limiter.limit(throttle.account_limit, key_func=pending_key, methods=["POST"],
@@ -286,8 +293,7 @@ def sign_in_code():
     errors = {}
     if request.method == "POST":
         if not form.validate_on_submit():
-            errors = {"code": "The page had expired: enter the code again"} if "csrf_token" in form.errors else \
-                {name: messages[0] for name, messages in form.errors.items()}
+            errors = code_form_errors(form)
         else:
             if second_factor.looks_like_recovery_code(form.code.data):
                 if second_factor.use_recovery_code(db, pending["id"], form.code.data):
@@ -329,8 +335,7 @@ def set_up_code(db, practitioner_id, username, done, required=False):
     errors = {}
     if request.method == "POST":
         if not form.validate_on_submit():
-            errors = {"code": "The page had expired: enter the code again"} if "csrf_token" in form.errors else \
-                {name: messages[0] for name, messages in form.errors.items()}
+            errors = code_form_errors(form)
         else:
             problem = second_factor.confirm(db, practitioner_id, form.code.data)
             if not problem:
@@ -385,8 +390,7 @@ def turn_off_my_second_factor():
     form = CodeForm()
     errors = {}
     if not form.validate_on_submit():
-        errors = {"code": "The page had expired: enter the code again"} if "csrf_token" in form.errors else \
-            {name: messages[0] for name, messages in form.errors.items()}
+        errors = code_form_errors(form)
     elif second_factor.is_required(g.practitioner["role"], settings.load(db)):
         errors = {"code": "Your partnership asks team leads and admins to sign in with a code: it cannot be "
                           "turned off while that setting is on"}
