@@ -95,10 +95,9 @@ SET_UP_A_CODE_FIRST_ALLOWS = {"auth.my_second_factor", "auth.sign_out", "auth.si
 def must_set_up_a_code_first(db, practitioner):
     """A signed-in lead or admin must set up a code before any other page, when the partnership
     requires one and they have none. Never the sync API: a tablet's records still go in."""
-    if request.endpoint in SET_UP_A_CODE_FIRST_ALLOWS or request.path.startswith("/api/"):
-        return False
-    if practitioner["role"] not in second_factor.REQUIRED_ROLES:
-        return False
+    if practitioner["role"] not in second_factor.REQUIRED_ROLES or request.endpoint in SET_UP_A_CODE_FIRST_ALLOWS \
+            or request.path.startswith("/api/"):
+        return False  # the role first: a practitioner's pages read nothing more
     return second_factor.is_required(practitioner["role"], settings.load(db)) \
         and not second_factor.is_enrolled(db, practitioner["id"])
 
@@ -364,14 +363,18 @@ def my_second_factor():
     """Anyone may turn on a second factor for themselves; once on, it shows that it is on."""
     db = get_db()
     if second_factor.is_enrolled(db, g.practitioner["id"]):
-        return second_factor_on_page(db, CodeForm(), {})
+        return second_factor_on_page(CodeForm(), {}, code_required_of_me(db))
     return set_up_code(db, g.practitioner["id"], g.practitioner["username"],
                        lambda: redirect(url_for("auth.my_second_factor")),
-                       required=second_factor.is_required(g.practitioner["role"], settings.load(db)))
+                       required=code_required_of_me(db))
 
 
-def second_factor_on_page(db, form, errors):
-    required = second_factor.is_required(g.practitioner["role"], settings.load(db))
+def code_required_of_me(db):
+    """Does the partnership require the signed-in person to sign in with a code?"""
+    return second_factor.is_required(g.practitioner["role"], settings.load(db))
+
+
+def second_factor_on_page(form, errors, required):
     form.code.data = None
     return render_template("auth/second_factor_on.html", form=form, errors=errors, required=required), \
         400 if errors else 200
@@ -389,9 +392,10 @@ def turn_off_my_second_factor():
         return redirect(url_for("auth.my_second_factor"))
     form = CodeForm()
     errors = {}
+    required = code_required_of_me(db)
     if not form.validate_on_submit():
         errors = code_form_errors(form)
-    elif second_factor.is_required(g.practitioner["role"], settings.load(db)):
+    elif required:
         errors = {"code": "Your partnership asks team leads and admins to sign in with a code: it cannot be "
                           "turned off while that setting is on"}
     else:
@@ -400,7 +404,7 @@ def turn_off_my_second_factor():
             audit.record(db, me, "denied", "second_factor", me, request.path)
             errors = {"code": problem}
     if errors:
-        return second_factor_on_page(db, form, errors)
+        return second_factor_on_page(form, errors, required)
     with db.atomic():
         second_factor.reset(db, me)
         audit.record(db, me, "write", "second_factor", me, request.path)

@@ -22,6 +22,16 @@ export function writeMark(mark) {
   try { localStorage.setItem(STORAGE_MARK, JSON.stringify(mark)); } catch { /* private mode */ }
 }
 
+/** This database's random id, made the first time it is asked for (a new or cleared database). */
+async function storageId() {
+  let id = await getMeta("storage_id");
+  if (!id) {
+    id = crypto.randomUUID();
+    await setMeta("storage_id", id);
+  }
+  return id;
+}
+
 /**
  * The database carries an id; beside it, outside the database, the id and how many records were
  * waiting. A database with another id (or none) than the one remembered was cleared: what waited
@@ -29,11 +39,7 @@ export function writeMark(mark) {
  */
 export async function checkStorage() {
   const mark = readMark();
-  let id = await getMeta("storage_id");
-  if (!id) {
-    id = crypto.randomUUID();
-    await setMeta("storage_id", id);
-  }
+  const id = await storageId();
   if (mark && mark.db && mark.db !== id) await storageLost(mark.waiting);
   writeMark({ db: id, waiting: mark && mark.db === id ? mark.waiting : 0, at: Date.now() });
 }
@@ -44,12 +50,7 @@ export async function storageLost(waitingCount) {
   const previous = await getMeta("storage_lost").catch(() => null);
   if (previous) return;
   await setMeta("storage_lost", { waiting: known, at: Date.now() });
-  let id = await getMeta("storage_id");
-  if (!id) {
-    id = crypto.randomUUID();
-    await setMeta("storage_id", id);
-  }
-  writeMark({ db: id, waiting: 0, at: Date.now() });
+  writeMark({ db: await storageId(), waiting: 0, at: Date.now() });
 }
 
 /** Sign-out: the kept pages go, the key is locked; unsent records stay, sealed. */
