@@ -135,3 +135,15 @@ def test_no_inline_script_or_style_in_the_offline_templates():
     for template in (ROOT / "templates" / "offline").glob("*.html"):
         text = template.read_text()
         assert "<script" not in text and "style=" not in text and not re.search(r"\son\w+=", text), template.name
+
+
+def test_a_copy_the_tablet_fetches_for_itself_leaves_the_persons_message_for_their_next_page(client, auth):
+    """The service worker caching the offline pages, or the pack keeping a page, must not take a message
+    flashed for the page the person is about to see (an admin's "The device is revoked" was lost so)."""
+    auth.sign_in("demo-worker")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("message", "Saved: a message for the next page")]
+    assert "a message for the next page" not in client.get("/offline/unlock").get_data(as_text=True)
+    assert "a message for the next page" not in client.get(
+        "/today", headers={"Fieldvisit-Kept-Copy": "1"}).get_data(as_text=True)
+    assert "a message for the next page" in client.get("/families").get_data(as_text=True)

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, g, render_template, send_from_directory
+from flask import Blueprint, Response, current_app, g, render_template, request, send_from_directory
 
 bp = Blueprint("offline", __name__)
 
@@ -50,9 +50,18 @@ def shell_files():
     return found
 
 
+@bp.before_app_request
+def note_a_copy_for_the_tablet():
+    """A pack page fetched by the tablet to keep (static/js/sync.js says so in a header) must not
+    take the messages flashed for the page the person sees next."""
+    if request.headers.get("Fieldvisit-Kept-Copy") == "1":
+        g.copy_for_the_tablet = True
+
+
 def render_offline_page(template):
     """An offline page as everyone gets it: signed out, so no name and no form token in it."""
     signed_in, g.practitioner = g.get("practitioner"), None
+    g.copy_for_the_tablet = True  # the service worker fetches it: it does not take the person's messages
     try:
         return render_template(template)
     finally:

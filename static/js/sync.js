@@ -31,6 +31,9 @@ export const BACKOFF_BASE_MS = 5 * 1000;
 export const BACKOFF_CAP_MS = 5 * 60 * 1000;
 const DEVICE_SECRET_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 const PAGES_AT_ONCE = 3;
+// Said on a page fetched to be kept: the server leaves the person's flashed messages for the page
+// they see next (fieldvisit/offline/views.py).
+const KEPT_COPY_HEADER = "Fieldvisit-Kept-Copy";
 // A kept page younger than this is not fetched again: 5 minutes when the practitioner asks
 // (sign-in, "Sync now", a new PIN), 2 hours otherwise; opening a page online also refreshes it.
 const PAGE_FRESH_MS = { force: 5 * 60 * 1000, auto: 2 * 60 * 60 * 1000 };
@@ -397,7 +400,7 @@ async function keepPages(practitionerId, urls, freshFor) {
 export async function keepPage(practitionerId, url, response = null) {
   try {
     const answer = response || await fetch(url, { credentials: "same-origin", cache: "no-store",
-      headers: { Accept: "text/html" } });
+      headers: { Accept: "text/html", [KEPT_COPY_HEADER]: "1" } });
     const landed = new URL(answer.url, location.origin);
     if (!answer.ok || landed.pathname + landed.search !== url) return false;
     if (!(answer.headers.get("Content-Type") || "").startsWith("text/html")) return false;
