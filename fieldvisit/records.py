@@ -5,6 +5,7 @@ form's fields as posted. The HTML routes and the sync API both hand items to
 `ingest`, so the same form validation and domain functions run for a record made
 online and one replayed from a device's outbox.
 """
+import functools
 import json
 from datetime import datetime
 
@@ -50,17 +51,30 @@ def is_row_id(value):
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
-def _pairs(fields):
-    """(name, value) pairs from {name: [values]}; anything else is not a form."""
+def posted_values(fields):
+    """{name: [values]} from an item's fields ({name: [values]} or {name: value}); anything else
+    is not a form."""
     if not isinstance(fields, dict):
         raise Rejected({"fields": "The record has no form fields."})
-    pairs = []
+    posted = {}
     for name, values in fields.items():
         values = values if isinstance(values, list) else [values]
         if not all(isinstance(value, str) for value in values):
             raise Rejected({name: "Every form value must be text."})
-        pairs.extend((name, value) for value in values)
-    return pairs
+        posted[name] = values
+    return posted
+
+
+@functools.cache
+def form_check(form_class):
+    """The check of an item's posted values by a page's WTForms form: the form, validated, or Rejected."""
+    def check(posted):
+        form = form_class(formdata=MultiDict([(name, value) for name, values in posted.items() for value in values]),
+                          meta={"csrf": False})
+        if not form.validate():
+            raise Rejected(form_errors(form))
+        return form
+    return check
 
 
 # --- the steps every applier takes -----------------------------------------------------
@@ -79,38 +93,37 @@ def family_of_visit(db, author, visit_id):
 
 
 class _FormChecked(Exception):
-    """How `apply_form` hands its validated form (or the form's errors) back to `prepare_form`."""
+    """How `apply_form` hands its checked fields (or their errors) back to `prepare_form`."""
 
-    def __init__(self, form=None, errors=None):
+    def __init__(self, checked=None, errors=None):
         super().__init__("form checked")
-        self.form, self.errors = form, errors
+        self.checked, self.errors = checked, errors
 
 
-def _validated_form(item, form_class):
+def _checked_fields(item, check):
     # Issue 14: "in the future" is judged by the tablet's clock too.
     with device_clock.judging_with(device_clock.offset_of(item)):
-        form = form_class(formdata=MultiDict(_pairs(item["payload"].get("fields"))), meta={"csrf": False})
-        if not form.validate():
-            raise Rejected(form_errors(form))
-    return form
+        return check(posted_values(item["payload"].get("fields")))
 
 
-def apply_form(db, item, context, form_class, to_record, store, invalid, entity):
-    """Validate the item's fields with the page's own form, build the plain record, store it
-    through the domain function and audit the write. Returns the record's id (the receipt's ref).
+def apply_form(db, item, context, check, to_record, store, invalid, entity):
+    """Check the item's fields, build the plain record, store it through the domain function and
+    audit the write. Returns the record's id (the receipt's ref).
 
-    The form was usually validated already, outside the write lock (`prepare_form`); it is then
-    taken from `context["prepared"]` and not built again."""
+    `check(posted values)` returns what `to_record(checked, recorded_at)` builds the record from,
+    or raises Rejected: a page's form through `form_check(FormClass)`, or a kind's own plain check
+    (visits/checks.py). The fields were usually checked already, outside the write lock
+    (`prepare_form`); what that gave is then taken from `context["prepared"]`, not made again."""
     if context.get("preparing"):
         try:
-            raise _FormChecked(form=_validated_form(item, form_class))
+            raise _FormChecked(checked=(check, _checked_fields(item, check)))
         except Rejected as rejected:
             raise _FormChecked(errors=rejected.errors) from None
     offset = device_clock.offset_of(item)
     prepared = context.get("prepared")
     with device_clock.judging_with(offset):
-        form = prepared if type(prepared) is form_class else _validated_form(item, form_class)
-        record = to_record(form, item.get("recorded_at") or context["received_at"])
+        checked = prepared[1] if isinstance(prepared, tuple) and prepared[0] is check else _checked_fields(item, check)
+        record = to_record(checked, item.get("recorded_at") or context["received_at"])
         if record["id"] != item["id"]:
             raise Rejected({"record_id": "The record id does not match the item id."})
         try:
@@ -124,8 +137,8 @@ def apply_form(db, item, context, form_class, to_record, store, invalid, entity)
 
 
 def prepare_form(applier):
-    """The engine's `prepare` step for an applier that ends in `apply_form`: builds and validates
-    the item's form before the write lock is taken (WTForms is most of a visit's CPU time, issue
+    """The engine's `prepare` step for an applier that ends in `apply_form`: checks the item's
+    fields before the write lock is taken (a WTForms form is most of a record's CPU time, issue
     13), so the lock is held only for the writes.
 
     The applier runs as far as `apply_form` on a connection made read-only, so its checks that
@@ -142,7 +155,7 @@ def prepare_form(applier):
         except _FormChecked as checked:
             if checked.errors is not None:
                 raise Rejected(checked.errors) from None
-            return checked.form
+            return checked.checked
         except Exception:  # noqa: BLE001 - not final: the applier runs again under the lock
             return None
         finally:

@@ -345,15 +345,16 @@ def test_an_invalid_form_is_rejected_without_waiting_for_the_write_lock(ctx, db,
         assert receipt.errors == {"analysis": "Enter your analysis of the visit"}
 
 
-def test_a_visits_form_is_built_and_validated_once_before_the_write_lock(ctx, db, monkeypatch):
+def test_a_visits_fields_are_checked_once_before_the_write_lock(ctx, db, monkeypatch):
+    from fieldvisit.visits import checks
     family_id, children = family_of(db, "demo-worker")
     items = [visit_item(family_id, children) for _ in range(3)]
-    events, validate = [], VisitRecordForm.validate
+    events, check_visit = [], checks.check_visit
 
-    def counted(form, *args, **kwargs):
+    def counted(fields):
         events.append("validate")
-        return validate(form, *args, **kwargs)
-    monkeypatch.setattr(VisitRecordForm, "validate", counted)
+        return check_visit(fields)
+    monkeypatch.setattr(checks, "check_visit", counted)
     db.conn.set_trace_callback(events.append)
     try:
         receipts = push(db, items)

@@ -4,7 +4,7 @@ from fieldvisit import audit, settings
 from fieldvisit.bodymap import domain
 from fieldvisit.bodymap.forms import CompletionForm, MarkAmendmentForm, MarkForm, to_mark, to_mark_amendment
 from fieldvisit.families import queries as families
-from fieldvisit.records import apply_form, child_of_visit_payload, visible_family_of
+from fieldvisit.records import apply_form, child_of_visit_payload, form_check, visible_family_of
 
 
 def apply_bodymap_mark(db, item, context):
@@ -17,7 +17,7 @@ def apply_bodymap_mark(db, item, context):
                                  context["received_at"])
 
     return apply_form(
-        db, item, context, MarkForm,
+        db, item, context, form_check(MarkForm),
         lambda form, recorded_at: to_mark(form, visit_id, child_id, recorded_at),
         store, domain.MarkInvalid, "bodymap_mark")
 
@@ -34,7 +34,7 @@ def apply_bodymap_mark_amendment(db, item, context):
                                  context["received_at"])
 
     return apply_form(
-        db, item, context, MarkAmendmentForm,
+        db, item, context, form_check(MarkAmendmentForm),
         lambda form, recorded_at: to_mark_amendment(form, str(mark_id), recorded_at),
         store, domain.MarkInvalid, "bodymap_mark_amendment")
 
@@ -49,7 +49,7 @@ def apply_bodymap_completion(db, item, context):
         audit.record(db, author["id"], "write", "body_map", body_map_id, context["route"])
 
     return apply_form(
-        db, item, context, CompletionForm,
+        db, item, context, form_check(CompletionForm),
         lambda form, recorded_at: {"id": form.record_id.data.lower(), "visit_id": visit_id, "child_id": child_id},
         store, domain.MarkInvalid, "bodymap_completion")
 

@@ -300,7 +300,8 @@ def sleep_answers(entry):
 
 
 def to_visit(form, family_id, recorded_at):
-    """The plain data that `record_visit` stores, from a validated form."""
+    """The plain data that `record_visit` stores, from a validated form: the reference that
+    tests/test_visit_checks.py holds `checks.record` to (a visit is stored through visits/checks.py)."""
     def yes(value):
         return value == "yes"
 
