@@ -3,7 +3,7 @@ the sync API both call these functions, so a record takes one path however it ca
 import json
 
 from fieldvisit.children_alone import rules as children_alone
-from fieldvisit.rows import grouped_rows
+from fieldvisit.rows import grouped_rows, insert_rows
 from fieldvisit.safe_sleep import rules as safe_sleep
 
 HOME_CONDITION_HEADINGS = {
@@ -83,7 +83,7 @@ def record_visit(db, visit, author, received_at):
     """Store a visit record and its parts; returns the visit id. Call inside a transaction."""
     check_visit(db, visit)
     alcohol = visit["alcohol"]
-    db["visit_records"].insert({
+    insert_rows(db, "visit_records", [{
         "id": visit["id"],
         "family_id": visit["family_id"],
         "scheduled_visit_id": visit.get("scheduled_visit_id"),
@@ -107,13 +107,11 @@ def record_visit(db, visit, author, received_at):
         "next_visit_due": visit.get("next_visit_due"),
         "recorded_at": visit["recorded_at"],
         "received_at": received_at,
-    })
-    db["visit_children"].insert_all(
-        [dict(child, visit_id=visit["id"]) for child in visit["children"]])
-    db["visit_adults"].insert_all(
-        [dict(adult, visit_id=visit["id"]) for adult in visit["adults"]])
-    db["visit_home_conditions"].insert_all(
-        [dict(condition, visit_id=visit["id"]) for condition in visit["home_conditions"]])
+    }])
+    insert_rows(db, "visit_children", [dict(child, visit_id=visit["id"]) for child in visit["children"]])
+    insert_rows(db, "visit_adults", [dict(adult, visit_id=visit["id"]) for adult in visit["adults"]])
+    insert_rows(db, "visit_home_conditions",
+                [dict(condition, visit_id=visit["id"]) for condition in visit["home_conditions"]])
     if visit.get("scheduled_visit_id"):
         db.execute("UPDATE scheduled_visits SET status = 'recorded', version = version + 1"
                    " WHERE id = ? AND status = 'scheduled'", [visit["scheduled_visit_id"]])

@@ -1,5 +1,8 @@
-"""The visit record and amendment forms. The same forms validate a post from the page
-and an item replayed from a device's outbox (OFFLINE.md: one path for both)."""
+"""The visit record and amendment forms: what the page draws, and what a post from it must be.
+An amendment replayed from a device's outbox is validated by the same form (OFFLINE.md: one path
+for both); a visit item is checked by visits/checks.py, the same rules without building the ~105
+fields of this form, held to it by tests/test_visit_checks.py (issue 13)."""
+import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -70,12 +73,16 @@ REFUSED_CHARACTERS = {
 }
 
 
+# One pass of the regular expression engine over a note, not a Python loop per character (issue 13).
+REFUSED_PATTERN = re.compile("[" + "".join(re.escape(chr(code)) for code in REFUSED_CHARACTERS) + "]")
+
+
 def refused_character(text):
     """(position, code point, what it is) of the first character that cannot be stored, or None."""
-    for position, char in enumerate(text):
-        if ord(char) in REFUSED_CHARACTERS:
-            return position, ord(char), REFUSED_CHARACTERS[ord(char)]
-    return None
+    found = REFUSED_PATTERN.search(text)
+    if found is None:
+        return None
+    return found.start(), ord(found.group()), REFUSED_CHARACTERS[ord(found.group())]
 
 
 def clean_text(value):
