@@ -93,10 +93,12 @@ def test_a_server_killed_mid_batch_leaves_nothing_half_applied_and_a_resend_equa
             before = stored_of(killed_db, ids)
             thread, outcome = send_in_background(device, items)
             deadline = time.monotonic() + 30
-            # Kill as soon as a few more items than before are in: in the middle of the batch.
+            # Stop the server as soon as a few more items than before are in (in the middle of the batch),
+            # a moment later so that it lands anywhere: inside an item's transaction or between two; then kill it.
             while stored_of(killed_db, ids) < min(before + 3, BATCH) and time.monotonic() < deadline:
-                time.sleep(0.001)
-            time.sleep(random.uniform(0, 0.01))  # land anywhere: inside an item's transaction or between two
+                time.sleep(0.0005)
+            time.sleep(random.uniform(0, 0.004))
+            server.freeze()
             server.kill()
             thread.join(30)
             assert "answer" not in outcome or outcome["answer"][0] != 200, "the batch finished before the kill"
