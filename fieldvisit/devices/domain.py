@@ -1,6 +1,9 @@
 """Registered devices (plain functions, no Flask): register a tablet at each contact, refuse a
 revoked one, list them for the admin, revoke one."""
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+# As a session's: a minute is precise enough for "last seen" on the admin's list of devices.
+TOUCH_EVERY_SECONDS = 60
 
 
 class DeviceRevoked(Exception):
@@ -18,18 +21,30 @@ def is_revoked(db, device_id):
 
 def register_contact(db, device_id, practitioner_id, app_version="", user_agent=""):
     """Record this contact from the device (registering it to the practitioner the first time).
-    True when it was registered just now; DeviceRevoked for a revoked device."""
+    True when it was registered just now; DeviceRevoked for a revoked device.
+
+    "Last seen" is written at most once a minute, unless the app version or browser changed: a
+    write (and its fsync) on every sync push was a cost each batch paid (issue 13)."""
     if is_revoked(db, device_id):
         raise DeviceRevoked(device_id)
     at = now_utc()
-    created = db.execute(
-        "INSERT OR IGNORE INTO devices (device_id, practitioner_id, first_seen_at, last_seen_at, app_version, user_agent)"
-        " VALUES (?, ?, ?, ?, ?, ?)", [device_id, practitioner_id, at, at, app_version[:100], user_agent[:200]]).rowcount
-    if not created:
-        db.execute("UPDATE devices SET last_seen_at = ?, app_version = coalesce(nullif(?, ''), app_version),"
-                   " user_agent = coalesce(nullif(?, ''), user_agent) WHERE device_id = ? AND practitioner_id = ?",
-                   [at, app_version[:100], user_agent[:200], device_id, practitioner_id])
-    return bool(created)
+    app_version, user_agent = app_version[:100], user_agent[:200]
+    known = db.execute("SELECT last_seen_at, app_version, user_agent FROM devices"
+                       " WHERE device_id = ? AND practitioner_id = ?", [device_id, practitioner_id]).fetchone()
+    if known is None:
+        created = db.execute(
+            "INSERT OR IGNORE INTO devices (device_id, practitioner_id, first_seen_at, last_seen_at, app_version,"
+            " user_agent) VALUES (?, ?, ?, ?, ?, ?)", [device_id, practitioner_id, at, at, app_version, user_agent]
+        ).rowcount
+        if created:
+            return True
+    elif (datetime.fromisoformat(at) - datetime.fromisoformat(known[0]) < timedelta(seconds=TOUCH_EVERY_SECONDS)
+          and app_version in ("", known[1]) and user_agent in ("", known[2])):
+        return False
+    db.execute("UPDATE devices SET last_seen_at = ?, app_version = coalesce(nullif(?, ''), app_version),"
+               " user_agent = coalesce(nullif(?, ''), user_agent) WHERE device_id = ? AND practitioner_id = ?",
+               [at, app_version, user_agent, device_id, practitioner_id])
+    return False
 
 
 def all_devices(db):
