@@ -125,3 +125,25 @@ def test_a_malformed_device_header_on_the_pack_is_refused(client, auth):
     auth.sign_in("demo-worker")
     response = client.get("/api/sync/pack", headers={"X-Fieldvisit-Device": "nope"})
     assert response.status_code == 400 and response.get_json()["error"] == "malformed"
+
+
+def test_last_seen_is_written_at_most_once_a_minute_unless_the_app_changed(db):
+    """Issue 13: every sync push paid a write for 'last seen'; within a minute, nothing is written."""
+    from fieldvisit.devices import domain
+    worker = db.execute("SELECT id FROM practitioners WHERE username = 'demo-worker'").fetchone()[0]
+    device = str(uuid.uuid4())
+    assert domain.register_contact(db, device, worker, "v1", "Tablet browser") is True
+    writes = []
+    db.conn.set_trace_callback(lambda sql: writes.append(sql) if sql.startswith(("INSERT", "UPDATE")) else None)
+    try:
+        assert domain.register_contact(db, device, worker, "v1", "Tablet browser") is False
+        assert domain.register_contact(db, device, worker, "", "") is False
+        assert writes == []
+        assert domain.register_contact(db, device, worker, "v2", "Tablet browser") is False
+        assert len(writes) == 1
+    finally:
+        db.conn.set_trace_callback(None)
+    db.execute("UPDATE devices SET last_seen_at = '2026-01-01T00:00:00+00:00' WHERE device_id = ?", [device])
+    domain.register_contact(db, device, worker, "v2", "Tablet browser")
+    row = db.execute("SELECT app_version, last_seen_at FROM devices WHERE device_id = ?", [device]).fetchone()
+    assert row[0] == "v2" and row[1] > "2026-01-01T00:00:00+00:00"
