@@ -28,6 +28,8 @@ YOUNG_CARER_SOURCE = "SAFEGUARDING.md rule 11; Children Act 1989 s17ZA (young ca
 
 def after_visit_recorded(db, visit, author, received_at):
     """Raise the escalations rules 10 and 11 ask for, for a visit just stored."""
+    if not visit.get("young_carers") and not any(c.get("found_alone") for c in visit["children"]):
+        return  # nothing for either rule: the household need not be read
     children = {row["id"]: row for row in db.query(
         "SELECT id, first_name, last_name, date_of_birth FROM children WHERE family_id = ?", [visit["family_id"]])}
     young_carers = [int(child_id) for child_id in visit.get("young_carers", []) if int(child_id) in children]

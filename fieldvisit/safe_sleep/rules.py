@@ -117,6 +117,8 @@ def co_sleeping_risk(answers, child, on, alcohol, settings):
 def check_answers(db, visit):
     """{field: message} for sleep answers the domain refuses, whatever path they came by."""
     errors = {}
+    if not visit.get("safe_sleep"):
+        return errors
     family_children = {row[0] for row in db.execute(
         "SELECT id FROM children WHERE family_id = ?", [visit["family_id"]]).fetchall()}
     for answers in visit.get("safe_sleep", []):
