@@ -215,11 +215,15 @@ def text_limit(label):
 
 # -- the visit ---------------------------------------------------------------------------------
 
-CHILD_FIELDS = ("child_id", "seen", "seen_alone", "bedroom_seen", "found_alone", "looking_after", "presentation",
-                "words", "demeanour", "sleep_asked", "sleep_places", "sleep_place_other", "shares_bed",
-                "shares_sofa", "carer_risks")
-ADULT_FIELDS = ("full_name", "relationship", "presence")
-CONTAINER_FIELDS = ("count", "container_type", "where")
+# Each row's fields, in the form's order, with how each is read (a method of Post).
+CHILD_FIELDS = {
+    "child_id": "hidden", "seen": "hidden", "seen_alone": "hidden", "bedroom_seen": "hidden",
+    "found_alone": "tick", "looking_after": "tick", "presentation": "text", "words": "text",
+    "demeanour": "text", "sleep_asked": "hidden", "sleep_places": "ticks", "sleep_place_other": "text",
+    "shares_bed": "hidden", "shares_sofa": "hidden", "carer_risks": "ticks",
+}
+ADULT_FIELDS = {"full_name": "text", "relationship": "text", "presence": "hidden"}
+CONTAINER_FIELDS = {"count": "number", "container_type": "hidden", "where": "text"}
 
 
 def check_visit(fields):
@@ -244,13 +248,13 @@ def read(post):
     post.moment("visit_time", "%H:%M", NOT_A_TIME, datetime.time)
     post.number("duration_minutes")
     post.hidden("outcome")
-    children = read_rows(post, "children", CHILD_FIELDS, read_child)
-    adults = read_rows(post, "adults", ADULT_FIELDS, read_adult, least=2)
+    children = read_rows(post, "children", CHILD_FIELDS)
+    adults = read_rows(post, "adults", ADULT_FIELDS, least=2)
     post.text("regular_visitors")
     for heading in HOME_CONDITION_HEADINGS:
         post.hidden(f"home_conditions-{heading}-rating")
         post.text(f"home_conditions-{heading}-note")
-    containers = read_rows(post, "containers", CONTAINER_FIELDS, read_container, least=3, most=10)
+    containers = read_rows(post, "containers", CONTAINER_FIELDS, least=3, most=10)
     post.hidden("alcohol_smell", default="no")
     post.hidden("intoxication_observed", default="no")
     for name in ("intoxication_details", "other_substances", "parent_alcohol_account"):
@@ -262,42 +266,14 @@ def read(post):
     return children, adults, containers
 
 
-def read_rows(post, name, fields, read_row, least=0, most=None):
+def read_rows(post, name, fields, least=0, most=None):
     prefixes = []
     for read_from, reported_as in post.rows(name, least, most):
         post.renamed(read_from, reported_as, fields)
-        read_row(post, reported_as)
+        for field, how in fields.items():
+            getattr(post, how)(reported_as + field)
         prefixes.append(reported_as)
     return prefixes
-
-
-def read_child(post, c):
-    post.hidden(c + "child_id")
-    post.hidden(c + "seen")
-    post.hidden(c + "seen_alone")
-    post.hidden(c + "bedroom_seen")
-    post.tick(c + "found_alone")
-    post.tick(c + "looking_after")
-    for name in ("presentation", "words", "demeanour"):
-        post.text(c + name)
-    post.hidden(c + "sleep_asked")
-    post.ticks(c + "sleep_places")
-    post.text(c + "sleep_place_other")
-    post.hidden(c + "shares_bed")
-    post.hidden(c + "shares_sofa")
-    post.ticks(c + "carer_risks")
-
-
-def read_adult(post, a):
-    post.text(a + "full_name")
-    post.text(a + "relationship")
-    post.hidden(a + "presence")
-
-
-def read_container(post, c):
-    post.number(c + "count")
-    post.hidden(c + "container_type")
-    post.text(c + "where")
 
 
 def validate(post, children, adults, containers):
