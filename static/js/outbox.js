@@ -39,44 +39,99 @@ export class OutboxError extends Error {
 }
 
 /**
+ * What a save seals with, read in one transaction of ["meta", "keys"]: the central record's key
+ * (kept by keystore.sealingKey), the practitioner's reader key (once a PIN is set) and the clock
+ * offset known from the last sync. `stamp` changes whenever a key does: the server's key fetched
+ * again, a PIN set or forgotten.
+ */
+async function sealingOf(stores, practitionerId) {
+  const [server, keys, sync] = await Promise.all([result(stores.meta.get("server_key")),
+    result(stores.keys.get(practitionerId)), result(stores.meta.get(`sync:${practitionerId}`))]);
+  const serverKey = server ? server.value : null; // "meta" rows are {key, value} (idb.js setMeta)
+  const skew = sync && sync.value && Number.isFinite(sync.value.skew_ms) ? Math.round(sync.value.skew_ms) : null;
+  const readable = Boolean(keys && keys.wrapped_private);
+  return {
+    serverKey: serverKey ? serverKey.key : null, readerKey: readable ? keys.public_key : null,
+    generation: readable ? keys.generation : null, clockOffset: skew,
+    stamp: JSON.stringify([serverKey && serverKey.fetched_at, readable, keys && keys.generation]),
+  };
+}
+
+function readSealing(practitionerId) {
+  return read(["meta", "keys"], (stores) => sealingOf(stores, practitionerId));
+}
+
+// Read ahead of the next save (issue 13: each database round trip is felt on a slow tablet): a
+// form reads it when it opens, so pressing Save waits for no read. The save's own transaction
+// checks the stamp and, if a key changed since, the record is sealed again.
+let ahead = null; // {practitionerId, reading}
+
+/** Read what the next save of this practitioner seals with, now. */
+export function readAheadForSave(practitionerId) {
+  const reading = readSealing(practitionerId);
+  reading.catch(() => {}); // a failed read ahead only means the save reads for itself
+  ahead = { practitionerId, reading };
+}
+
+async function takeSealing(practitionerId) {
+  const mine = ahead && ahead.practitionerId === practitionerId ? ahead.reading : null;
+  ahead = null;
+  const sealing = (mine && await mine.catch(() => null)) || await readSealing(practitionerId);
+  if (sealing.serverKey) return sealing;
+  // Not yet on this tablet: fetched (if there is signal), then read with the rest.
+  return (await sealingKey()) ? readSealing(practitionerId) : sealing;
+}
+
+class SealingChanged extends Error {}
+
+/**
  * Save a record {id, kind, payload, recorded_at} for this practitioner, resolving only
  * once the transaction is complete (on disk). A rejected item may be saved again with
  * the same id (corrected); any other id already used on this tablet is refused.
  */
 export async function saveRecord(item, { practitionerId, pageUrl = "", title = "" }) {
-  // The keys and the sync state are read at once, and the two copies sealed side by side (WebCrypto
-  // works off the page's thread): the practitioner waits for the slowest, not for the sum (issue 13).
-  const [serverKey, readerKey, keys, { skew_ms: skew }] = await Promise.all([
-    sealingKey(), readerPublicKey(practitionerId), keyRecord(practitionerId), syncState(practitionerId)]);
-  if (!serverKey) throw new OutboxError("no-server-key", "This tablet has not yet had the central record's key.");
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const entry = await saveSealed(item, practitionerId, await takeSealing(practitionerId), pageUrl, title);
+      announce({ type: "saved", id: item.id });
+      return entry;
+    } catch (error) {
+      if (!(error instanceof SealingChanged)) throw error;
+      if (attempt === 3) throw new OutboxError("keys-changing", "This tablet's keys changed while saving.");
+    }
+  }
+}
+
+async function saveSealed(item, practitionerId, sealing, pageUrl, title) {
+  if (!sealing.serverKey) throw new OutboxError("no-server-key", "This tablet has not yet had the central record's key.");
+  // The two copies are sealed side by side (WebCrypto works off the page's thread).
   const [sealed, readable] = await Promise.all([
-    sealJson(serverKey, item.payload, item.id),
-    readerKey ? sealJson(readerKey, {
+    sealJson(sealing.serverKey, item.payload, item.id),
+    sealing.readerKey ? sealJson(sealing.readerKey, {
       kind: item.kind, payload: item.payload, recorded_at: item.recorded_at, page_url: pageUrl, title,
     }, item.id) : null,
   ]);
   const now = Date.now();
-  // The clock offset known when the record is saved goes with it (issue 14; docs/sync-protocol.md).
-  const clockOffset = Number.isFinite(skew) ? Math.round(skew) : null;
-  const entry = await write(["outbox", "used_ids"], async (stores) => {
-    const existing = await result(stores.outbox.get(item.id));
+  return write(["outbox", "used_ids", "meta", "keys"], async (stores) => {
+    const [existing, current] = await Promise.all([result(stores.outbox.get(item.id)),
+      sealingOf(stores, practitionerId)]);
+    if (current.stamp !== sealing.stamp) throw new SealingChanged();
     if (existing && (existing.status !== "rejected" || existing.practitioner_id !== practitionerId)) {
       throw new OutboxError("id-in-use", "This record is already saved on this tablet.");
     }
     const saved = {
       id: item.id, practitioner_id: practitionerId, kind: item.kind, recorded_at: item.recorded_at,
       saved_at: existing ? existing.saved_at : now, updated_at: now, status: "queued",
-      sealed, readable, reader_generation: readable ? keys.generation : null,
+      sealed, readable, reader_generation: readable ? sealing.generation : null,
       notice: null, notice_fields: null, attempts: 0, last_attempt_at: null, last_problem: null,
       revision: (existing ? existing.revision : 0) + 1, schema_version: SCHEMA_VERSION,
-      clock_offset_ms: clockOffset,
+      // The clock offset known when the record is saved goes with it (issue 14; docs/sync-protocol.md).
+      clock_offset_ms: current.clockOffset,
     };
     await result(stores.outbox.put(saved));
     await result(stores.used_ids.put({ id: item.id, used_at: now }));
     return saved;
   });
-  announce({ type: "saved", id: item.id });
-  return entry;
 }
 
 /** This practitioner's items, oldest first. */

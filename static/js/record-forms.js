@@ -9,7 +9,7 @@
 // tablet is never used again, so a kept form opened twice cannot make two records with
 // one id (OFFLINE.md, enketo-express #567).
 
-import { OutboxError, deviceTime, idState, item as outboxEntry, saveRecord } from "/static/js/outbox.js";
+import { OutboxError, deviceTime, idState, item as outboxEntry, readAheadForSave, saveRecord } from "/static/js/outbox.js";
 import { SYNC_TAG, syncNow } from "/static/js/sync.js";
 import { fillNow } from "/static/js/time-now.js";
 import { askWorker } from "/static/js/worker-link.js";
@@ -34,8 +34,10 @@ export async function attachRecordForms({ practitionerId, fromCache, canSeal, on
   for (const form of forms) await claimDraft(form);
   state.enabled = canSeal;
   await refillFromHash();
+  if (!canSeal) return;
+  readAheadForSave(practitionerId); // what the first save seals with, read before Save is pressed
   // Saves now go through the outbox (tests and the curious can see it).
-  if (canSeal) for (const form of forms) form.dataset.fvOutbox = "ready";
+  for (const form of forms) form.dataset.fvOutbox = "ready";
 }
 
 function recordIdInput(form) {
@@ -317,6 +319,7 @@ async function startAnother(form, previousId) {
   form.reset();
   fillNow(form, { force: true }); // the next record happens now too
   recordIdInput(form).value = crypto.randomUUID();
+  readAheadForSave(state.practitionerId);
   await claimDraft(form);
   const notice = form.previousElementSibling;
   if (notice && notice.matches("[data-fv-save-notice]")) notice.remove();

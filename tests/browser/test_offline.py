@@ -289,3 +289,39 @@ def test_client_rules_backoff_pin_and_encryption(tablet, live_server):
     assert rules["opened"] == {"fields": {"note": ["ça va"]}}
     assert rules["otherId"] and rules["otherKey"]  # the id is bound, and only the right key opens it
     assert rules["ivs"] == 3
+
+
+OUTBOX_ENTRY = """async (id) => {
+  const entry = await (await import('/static/js/outbox.js')).item(id);
+  return {readable: Boolean(entry.readable), generation: entry.reader_generation, sealed: Boolean(entry.sealed)};
+}"""
+FORGET_READER_KEY = """async () => {
+  const outbox = await import('/static/js/outbox.js');
+  const keystore = await import('/static/js/keystore.js');
+  await keystore.forgetReaderKey((await outbox.currentPractitioner()).practitioner_id);
+}"""
+
+
+def test_a_save_seals_with_the_keys_of_the_moment_it_is_saved_not_of_when_the_form_opened(tablet, server):
+    """A form reads what a save seals with when it opens (issue 13: Save then waits for no read). A key
+    changed since, here the PIN forgotten in another tab, is the one the save uses: no readable copy is
+    kept for a reader key that is gone."""
+    page = tablet
+    sign_in(page, server)
+    offline_ready(page)
+    set_pin(page, server)
+    open_form(page, server.url + "/families/21/visits/new")
+    server.stop()
+    fill_visit(page)
+    first = save(page)
+    assert page.evaluate(OUTBOX_ENTRY, first) == {"readable": True, "generation": 1, "sealed": True}
+
+    page.get_by_role("button", name="Record another").click()
+    expect(page.locator("form[data-record-kind=visit]")).to_have_attribute("data-fv-outbox", "ready")
+    page.wait_for_timeout(1100)  # GOV.UK's Save button ignores a second press within a second
+    page.evaluate(FORGET_READER_KEY)
+    fill_visit(page)
+    second = save(page)
+    assert second != first
+    assert page.evaluate(OUTBOX_ENTRY, second) == {"readable": False, "generation": None, "sealed": True}
+    waiting(page, 2)
