@@ -141,15 +141,12 @@ def prepare_form(applier):
     fields before the write lock is taken (a WTForms form is most of a record's CPU time, issue
     13), so the lock is held only for the writes.
 
-    The applier runs as far as `apply_form` on a connection made read-only, so its checks that
+    The applier runs as far as `apply_form` on a connection the engine made read-only, so its checks that
     read the database run but nothing is written. An item whose form is invalid is rejected there
     (the form looks at nothing but the posted fields). A check that fails before the form (the
     family not visible, the visit not received yet - it may come earlier in the same batch) is
     not final here: nothing is prepared and the applier checks again under the lock."""
     def prepare(db, item, context):
-        read_only = db.execute("PRAGMA query_only").fetchone()[0]
-        if not read_only:
-            db.execute("PRAGMA query_only = 1")
         try:
             applier(db, item, dict(context, preparing=True))
         except _FormChecked as checked:
@@ -158,9 +155,6 @@ def prepare_form(applier):
             return checked.checked
         except Exception:  # noqa: BLE001 - not final: the applier runs again under the lock
             return None
-        finally:
-            if not read_only:
-                db.execute("PRAGMA query_only = 0")
         return None
     return prepare
 

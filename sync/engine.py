@@ -56,9 +56,10 @@ SCHEMA_VERSION = 1
 # At most this many items in one push (docs/sync-protocol.md).
 MAX_ITEMS = 100
 MAX_TEXT = 100  # longest id, kind, device id or recorded_at we accept
-# Items of a push applied in one transaction (one commit). Larger makes fewer fsyncs; smaller lets
-# other devices' batches in sooner and loses less work to a crash mid-batch (it is sent again).
-COMMIT_EVERY = 20
+# Items of a push applied in one transaction (one commit). A whole push (MAX_ITEMS) by default: the
+# issue 13 runs stored 5-35% more items a second than with 20, one client or twenty. Smaller lets other
+# devices' batches in sooner and loses less work to a crash mid-batch (it is sent again).
+COMMIT_EVERY = MAX_ITEMS
 
 # SQLite result codes that mean "try again later", not "this item is wrong".
 TRANSIENT_SQLITE_CODES = {5, 6, 10, 13, 14, 15}  # BUSY, LOCKED, IOERR, FULL, CANTOPEN, PROTOCOL
@@ -121,6 +122,19 @@ class WriterQueue:
             with self._changed:
                 self._held = False
                 self._changed.notify_all()
+
+
+@contextmanager
+def read_only(db):
+    """The connection refuses every write while the `prepare` steps run (they must not write)."""
+    already = db.execute("PRAGMA query_only").fetchone()[0]
+    if not already:
+        db.execute("PRAGMA query_only = 1")
+    try:
+        yield
+    finally:
+        if not already:
+            db.execute("PRAGMA query_only = 0")
 
 
 def busy_timeout_seconds(db):
@@ -199,7 +213,8 @@ class SyncEngine:
         writes is kept only together with the item's receipt.
 
         `prepare(db, item, context) -> value`, if given, does the item's CPU work that needs no
-        write lock (validating its form) before the lock is taken: it must not write. It raises
+        write lock (validating its form) before the lock is taken, on a connection made read-only
+        (PRAGMA query_only) for it: it cannot write. It raises
         Rejected for an item that can never be stored (nothing is then locked), or returns a value
         handed to the applier as `context["prepared"]` (None: nothing prepared, the applier does
         all its work itself). The applier still checks everything that depends on the database.
@@ -253,7 +268,8 @@ class SyncEngine:
         if seen is not None and seen[0] == digest:
             return Receipt(item["id"], "duplicate", self.clock(), ref=seen[1])
         try:
-            context = self._with_prepared(db, item, context)
+            with read_only(db):
+                context = self._with_prepared(db, item, context)
         except Rejected as rejected:
             return Receipt(item["id"], "rejected", self.clock(), errors=rejected.errors)
         return self._in_transaction(db, item, digest, context)
@@ -426,11 +442,12 @@ class SyncEngine:
             # Each group is prepared just before its transaction, not the whole batch first: the work
             # of a batch stays spread over its groups, and a crash mid-batch loses little of it.
             group = []
-            for index, original, checked, digest in waiting[start:start + self.commit_every]:
-                try:
-                    group.append((index, original, checked, digest, self._with_prepared(db, checked, context)))
-                except Rejected as rejected:
-                    receipts[index] = Receipt(checked["id"], "rejected", self.clock(), errors=rejected.errors)
+            with read_only(db):
+                for index, original, checked, digest in waiting[start:start + self.commit_every]:
+                    try:
+                        group.append((index, original, checked, digest, self._with_prepared(db, checked, context)))
+                    except Rejected as rejected:
+                        receipts[index] = Receipt(checked["id"], "rejected", self.clock(), errors=rejected.errors)
             if group:
                 self._apply_together(db, group, context, receipts)
         return receipts

@@ -1,5 +1,6 @@
-"""A real server killed with SIGKILL in the middle of a batch leaves no half-applied item, and once
-the device has sent the batch again the central record is the same as after one clean send."""
+"""A real server killed with SIGKILL in the middle of a push leaves no half-applied item and no
+half-applied push (a push is one transaction, sync/engine.py COMMIT_EVERY), and once the device has
+sent everything again the central record is the same as after one clean send."""
 import random
 from contextlib import closing
 import shutil
@@ -13,9 +14,11 @@ from fieldvisit import create_app
 from fieldvisit.db import connect
 from tests.conftest import DEMO_PASSWORD
 from tests.sync_fakes import assert_visits_whole, families_of, visit_ids, visit_item
+from sync.engine import COMMIT_EVERY
 from tests.sync_live import Device, SyncServer
 
 BATCH = 100
+BATCHES = 6
 KILLS = 3
 # Columns holding the server's clock (when it received or raised something), which differ
 # between two runs; everything else must be equal.
@@ -58,12 +61,15 @@ def state(path):
         db.close()
 
 
-def send_in_background(device, items):
-    outcome = {}
+def send_in_background(device, batches):
+    """Send the batches in order, as a tablet does, until one is not answered."""
+    outcome = {"answered": 0}
 
     def send():
         try:
-            outcome["answer"] = device.push(items)
+            for batch in batches:
+                device.push(batch)
+                outcome["answered"] += 1
         except OSError as error:
             outcome["error"] = error
 
@@ -72,15 +78,16 @@ def send_in_background(device, items):
     return thread, outcome
 
 
-def test_a_server_killed_mid_batch_leaves_nothing_half_applied_and_a_resend_equals_one_clean_send(
+def test_a_server_killed_mid_push_leaves_nothing_half_applied_and_a_resend_equals_one_clean_send(
         tmp_path, seeded_db_file):
     killed_db, clean_db = tmp_path / "killed.db", tmp_path / "clean.db"
     shutil.copy(seeded_db_file, killed_db)
     shutil.copy(seeded_db_file, clean_db)
     seed = connect(seeded_db_file)
-    items = batch_for(seed, "demo-worker", BATCH)
+    items = batch_for(seed, "demo-worker", BATCH * BATCHES)
     seeded = visit_ids(seed)
     seed.close()
+    batches = [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
     ids = [item["id"] for item in items]
     instance = tmp_path / "instance"
     instance.mkdir()
@@ -91,35 +98,38 @@ def test_a_server_killed_mid_batch_leaves_nothing_half_applied_and_a_resend_equa
         stored_at_kill = []
         for _ in range(KILLS):
             before = stored_of(killed_db, ids)
-            thread, outcome = send_in_background(device, items)
+            thread, outcome = send_in_background(device, batches)
             deadline = time.monotonic() + 30
-            # Stop the server as soon as a few more items than before are in (in the middle of the batch),
-            # a moment later so that it lands anywhere: inside an item's transaction or between two; then kill it.
-            while stored_of(killed_db, ids) < min(before + 3, BATCH) and time.monotonic() < deadline:
+            # Once one more push than before is in, stop the server a moment later, so that it lands
+            # anywhere in the next push (checking its items, inside its transaction, committing); then kill it.
+            while stored_of(killed_db, ids) <= before and time.monotonic() < deadline:
                 time.sleep(0.0005)
-            time.sleep(random.uniform(0, 0.004))
+            time.sleep(random.uniform(0, 0.06))
             server.freeze()
             server.kill()
             thread.join(30)
-            assert "answer" not in outcome or outcome["answer"][0] != 200, "the batch finished before the kill"
+            assert outcome["answered"] < BATCHES, "every push finished before the kill"
             db = connect(killed_db)  # opening it recovers the WAL as a restarted server would
             received = assert_visits_whole(db, seeded)
             db.close()
             assert received <= set(ids)
+            assert len(received) % COMMIT_EVERY == 0, "a push was half applied"
             stored_at_kill.append(len(received))
             server.start()
         print("stored when killed:", stored_at_kill)
-        assert 0 < stored_at_kill[0] and stored_at_kill[-1] < BATCH, stored_at_kill
+        assert 0 < stored_at_kill[0] and stored_at_kill[-1] < len(items), stored_at_kill
         assert stored_at_kill == sorted(stored_at_kill), "a committed item was lost"
-        # The device never saw a receipt, so it sends the whole batch again.
-        status, answer = device.push(items)
-        assert status == 200
-        statuses = [receipt["status"] for receipt in answer["receipts"]]
-        # The items stored before the last kill are duplicates, and perhaps one more: an item whose
+        # The device never saw the receipts of the push the server died in, so it sends everything again.
+        statuses = []
+        for batch in batches:
+            status, answer = device.push(batch)
+            assert status == 200
+            statuses += [receipt["status"] for receipt in answer["receipts"]]
+        # The items stored before the last kill are duplicates, and perhaps one push more: a push whose
         # commit reached the log as the server died is whole and counts, though never acknowledged.
         duplicates = statuses.count("duplicate")
-        assert stored_at_kill[-1] <= duplicates <= stored_at_kill[-1] + 1
-        assert statuses == ["duplicate"] * duplicates + ["stored"] * (BATCH - duplicates)
+        assert duplicates in (stored_at_kill[-1], stored_at_kill[-1] + COMMIT_EVERY)
+        assert statuses == ["duplicate"] * duplicates + ["stored"] * (len(items) - duplicates)
     finally:
         server.stop()
 
@@ -127,8 +137,9 @@ def test_a_server_killed_mid_batch_leaves_nothing_half_applied_and_a_resend_equa
                       "WTF_CSRF_ENABLED": False, "SYNC_PRIVATE_KEY_FILE": str(tmp_path / "clean.pem")})
     client = app.test_client()
     client.post("/sign-in", data={"username": "demo-worker", "password": DEMO_PASSWORD})
-    clean = client.post("/api/sync/push", json={"device_id": device.device_id, "schema_version": 1, "items": items})
-    assert [r["status"] for r in clean.get_json()["receipts"]] == ["stored"] * BATCH
+    for batch in batches:
+        clean = client.post("/api/sync/push", json={"device_id": device.device_id, "schema_version": 1, "items": batch})
+        assert [r["status"] for r in clean.get_json()["receipts"]] == ["stored"] * BATCH
 
     killed_state, clean_state = state(killed_db), state(clean_db)
     assert killed_state.keys() == clean_state.keys()

@@ -189,3 +189,24 @@ def test_the_writers_of_a_process_take_their_turns_in_the_order_they_asked_and_g
     assert order == [0, 1, 2, 3, 4]
     with queue.turn(0.05):  # a writer that gave up leaves the queue free
         pass
+
+
+def test_a_prepare_step_cannot_write_and_its_item_is_then_applied_under_the_lock(db):
+    """`prepare` runs on a read-only connection (one PRAGMA per group, not three per item): a step
+    that tries to write fails there, writes nothing, and its item is applied as without one."""
+    engine = note_engine(commit_every=20)
+    tried = []
+
+    def writes(db_, item, context):
+        tried.append(item["id"])
+        db_.execute("INSERT INTO notes (item_id, body) VALUES (?, ?)", [item["id"] + "-prepared", "not allowed"])
+    engine.register("note", apply_note, writes)
+    prepare(db, engine)
+    items = [note(f"note {n}") for n in range(30)]
+    receipts, seen = statements_of(db, lambda: engine.push(db, items, CONTEXT))
+    assert [r.status for r in receipts] == ["stored"] * 30
+    assert len(tried) == 30
+    assert stored_notes(db) == {item["id"]: 1 for item in items}  # nothing "-prepared"
+    assert seen.count("PRAGMA query_only = 1") == 2  # one per group of 20
+    assert db.execute("PRAGMA query_only").fetchone()[0] == 0
+    assert_whole(db)
