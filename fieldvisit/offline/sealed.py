@@ -40,6 +40,12 @@ class SealedInvalid(Rejected):
         super().__init__({"sealed": message})
 
 
+# Keys loaded in this process, by the bytes of their PEM file. Loading checks the RSA key (about a
+# tenth of a second); an app made again from the same file (the test suite makes one per test) takes
+# the checked key. Changed file, changed bytes: loaded and checked again.
+_loaded = {}
+
+
 class CentralKey:
     """The central record's RSA key pair."""
 
@@ -55,7 +61,10 @@ class CentralKey:
         with _creating:
             if not path.exists():
                 _create(path)
-        return cls(serialization.load_pem_private_key(path.read_bytes(), password=None))
+        pem = path.read_bytes()
+        if pem not in _loaded:
+            _loaded[pem] = serialization.load_pem_private_key(pem, password=None)
+        return cls(_loaded[pem])
 
     def public_key_document(self):
         return {"alg": PUBLIC_ALG, "spki": base64.b64encode(self.spki).decode("ascii")}
