@@ -3,8 +3,9 @@
 // builds it; a template that starts using another component adds it there and here).
 //
 // Loaded as an ES module (no inline scripts, strict CSP); module scripts are deferred, so the
-// page is parsed when this runs. The `govuk-frontend-supported` class that GOV.UK Frontend
-// checks is set before the first paint by static/early/govuk-supported.js.
+// page is parsed when this runs. The `govuk-frontend-supported` class that GOV.UK Frontend's CSS
+// reads is set on <html> before the first paint by static/early/govuk-supported.js; its script
+// checks <body> for it, so it is set here.
 import {
   Button, ErrorSummary, NotificationBanner, SkipLink, Tabs, createAll,
 } from "/static/vendor/govuk-frontend/govuk-frontend.min.js";
