@@ -1,4 +1,5 @@
 """The central record: one SQLite database (WAL) opened per request through sqlite-utils."""
+import contextlib
 import os
 import sqlite3
 
@@ -7,6 +8,37 @@ from flask import current_app, g
 
 from fieldvisit import audit
 from fieldvisit.migrations import upgrade
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database, whose `atomic()` takes the write lock when it begins.
+
+    sqlite-utils begins with a plain (deferred) BEGIN: the transaction reads first and asks for the
+    write lock at its first write. In WAL mode, if another connection committed in between, SQLite
+    refuses that at once with SQLITE_BUSY (the busy timeout does not apply), and the page answered
+    500 (a browser test caught it: a team lead's "Mark done" while the tablet's sync was writing).
+    BEGIN IMMEDIATE waits for the lock, up to the busy timeout, as the sync engine's transactions do.
+    Nested blocks are savepoints, as before."""
+
+    @contextlib.contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
 
 def connect(path):
@@ -29,7 +61,7 @@ def connect(path):
     conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA mmap_size = 268435456")
     fault_disk_full(conn)
-    db = sqlite_utils.Database(conn)
+    db = Database(conn)
     if str(path) != ":memory:" and db.journal_mode != "wal":
         db.enable_wal()
     return db
