@@ -122,9 +122,15 @@ export function putOne(storeName, value) {
 }
 
 export async function getMeta(key) {
-  const row = await getOne("meta", key);
-  return row ? row.value : undefined;
+  return valueOf(await getOne("meta", key));
 }
+
+/** A "meta" value, read in a transaction the caller holds over "meta". */
+export async function metaIn(stores, key) {
+  return valueOf(await result(stores.meta.get(key)));
+}
+
+const valueOf = (row) => (row ? row.value : undefined); // "meta" rows are {key, value}
 
 export function setMeta(key, value) {
   return putOne("meta", { key, value });

@@ -6,7 +6,7 @@ import {
   PBKDF2_ITERATIONS, decryptWith, deriveWrappingKey, encryptWith, fromBase64,
   generateDeviceKey, generateReaderKeys, importSealingKey, randomBytes, unwrapPrivateKey, wrapPrivateKey,
 } from "/static/js/crypto.js";
-import { getMeta, getOne, result, setMeta, write } from "/static/js/idb.js";
+import { getMeta, getOne, metaIn, result, setMeta, write } from "/static/js/idb.js";
 
 export const PIN_ATTEMPTS = 5;
 export const PIN_MIN_LENGTH = 6;
@@ -27,9 +27,16 @@ export async function device() {
   });
 }
 
+const SERVER_KEY = "server_key"; // in "meta": {key, spki, fetched_at}
+
+/** The central record's key as kept ({key, spki, fetched_at}), read in a transaction the caller holds over "meta". */
+export function serverKeyIn(stores) {
+  return metaIn(stores, SERVER_KEY);
+}
+
 /** The central record's public key for sealing, fetched when missing or a day old. */
 export async function sealingKey({ refresh = false } = {}) {
-  const stored = await getMeta("server_key");
+  const stored = await getMeta(SERVER_KEY);
   const fresh = stored && Date.now() - stored.fetched_at < SERVER_KEY_MAX_AGE_MS;
   if (stored && (fresh || !refresh)) return stored.key;
   try {
@@ -37,7 +44,7 @@ export async function sealingKey({ refresh = false } = {}) {
     if (!response.ok) return stored ? stored.key : null;
     const body = await response.json();
     const key = await importSealingKey(body.spki);
-    await setMeta("server_key", { key, spki: body.spki, fetched_at: Date.now() });
+    await setMeta(SERVER_KEY, { key, spki: body.spki, fetched_at: Date.now() });
     return key;
   } catch {
     return stored ? stored.key : null;

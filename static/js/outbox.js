@@ -5,8 +5,8 @@
 // pages of today's pack, and the per-practitioner sync state.
 
 import { seal, sealJson, unseal } from "/static/js/crypto.js";
-import { deleteMeta, getAllBy, getMeta, getOne, read, result, setMeta, write } from "/static/js/idb.js";
-import { keyRecord, readerPublicKey, sealingKey } from "/static/js/keystore.js";
+import { deleteMeta, getAllBy, getMeta, getOne, metaIn, read, result, setMeta, write } from "/static/js/idb.js";
+import { keyRecord, readerPublicKey, sealingKey, serverKeyIn } from "/static/js/keystore.js";
 
 export const SCHEMA_VERSION = 1;
 const USED_ID_DAYS = 90;
@@ -45,10 +45,9 @@ export class OutboxError extends Error {
  * again, a PIN set or forgotten.
  */
 async function sealingOf(stores, practitionerId) {
-  const [server, keys, sync] = await Promise.all([result(stores.meta.get("server_key")),
-    result(stores.keys.get(practitionerId)), result(stores.meta.get(`sync:${practitionerId}`))]);
-  const serverKey = server ? server.value : null; // "meta" rows are {key, value} (idb.js setMeta)
-  const skew = sync && sync.value && Number.isFinite(sync.value.skew_ms) ? Math.round(sync.value.skew_ms) : null;
+  const [serverKey, keys, sync] = await Promise.all([serverKeyIn(stores),
+    result(stores.keys.get(practitionerId)), metaIn(stores, `sync:${practitionerId}`)]);
+  const skew = sync && Number.isFinite(sync.skew_ms) ? Math.round(sync.skew_ms) : null;
   const readable = Boolean(keys && keys.wrapped_private);
   return {
     serverKey: serverKey ? serverKey.key : null, readerKey: readable ? keys.public_key : null,
