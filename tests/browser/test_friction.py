@@ -277,6 +277,38 @@ def every_page(page, server, username):
     return list(dict.fromkeys(pages))
 
 
+# A word of a table heading drawn on two lines ("Childr|en", "appointme|nts", "Wednesda|y" on an 810 px
+# tablet), other than after a hyphen.
+WORDS_BROKEN_IN_HEADINGS = """() => [...document.querySelectorAll('th')].flatMap((th) => {
+  const walker = document.createTreeWalker(th, NodeFilter.SHOW_TEXT);
+  const broken = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/[^\\s-]+-?/g)) {  // a hyphen may end a line
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const lines = new Set([...range.getClientRects()].map((rect) => Math.round(rect.top)));
+      if (lines.size > 1) broken.push(match[0]);
+    }
+  }
+  return broken;
+})"""
+
+
+def test_table_headings_break_between_words_on_a_tablet(live_server, browser):
+    context = browser.new_context(viewport=TABLET, locale="en-GB", timezone_id="Europe/London")
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, "demo-lead")
+        for path in ("/rota", "/dashboard"):
+            page.goto(live_server.url + path)
+            assert page.locator("th").count()
+            assert page.evaluate(WORDS_BROKEN_IN_HEADINGS) == [], path
+            assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"], path
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("username", ["demo-worker", "demo-health-visitor", "demo-lead", "demo-admin"])
 def test_every_page_reflows_at_320_css_px(live_server, browser, username):
     context = browser.new_context(viewport=NARROW, locale="en-GB", timezone_id="Europe/London")
