@@ -29,11 +29,6 @@ class Database(sqlite_utils.Database):
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-        try:
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:

@@ -121,6 +121,8 @@ export function putOne(storeName, value) {
   return write(storeName, (stores) => result(stores[storeName].put(value)));
 }
 
+const valueOf = (row) => (row ? row.value : undefined); // "meta" rows are {key, value}
+
 export async function getMeta(key) {
   return valueOf(await getOne("meta", key));
 }
@@ -129,8 +131,6 @@ export async function getMeta(key) {
 export async function metaIn(stores, key) {
   return valueOf(await result(stores.meta.get(key)));
 }
-
-const valueOf = (row) => (row ? row.value : undefined); // "meta" rows are {key, value}
 
 export function setMeta(key, value) {
   return putOne("meta", { key, value });

@@ -10,7 +10,9 @@
 import { describe, timeOfDay } from "/static/js/offline-words.js";
 
 const cards = [...document.querySelectorAll("[data-fv-record-visit]")];
-const marked = new Map(); // a card's form address → the outbox entry saved from it
+const marked = new Map(); // a card's form address → the outbox entry last seen saved from it
+const ACTION = "Record this visit";
+const AGAIN = "Record another visit";
 
 document.addEventListener("fieldvisit:status", ({ detail: view }) => {
   const savedFrom = new Map();
@@ -18,18 +20,18 @@ document.addEventListener("fieldvisit:status", ({ detail: view }) => {
     const described = view.titles.get(entry.id);
     if (described && described.page_url) savedFrom.set(described.page_url, entry);
   }
+  const inOutbox = new Map(view.items.map((entry) => [entry.id, entry]));
   for (const link of cards) {
     const address = link.getAttribute("href");
-    if (savedFrom.has(address)) marked.set(address, savedFrom.get(address));
-    const entry = marked.get(address);
-    if (!entry) continue;
-    const current = view.items.find((item) => item.id === entry.id);
+    const known = savedFrom.get(address) || marked.get(address);
+    if (!known) continue;
+    const current = inOutbox.get(known.id);
     if (current) {
       marked.set(address, current);
       mark(link, current, false);
-    } else if (entry.status === "queued") {
+    } else if (known.status === "queued") {
       // Gone from the outbox: a queued record leaves it only when the central record's receipt comes.
-      mark(link, entry, true);
+      mark(link, known, true);
     } else {
       // A record the central record did not accept, which its author let go (outbox.letGo).
       marked.delete(address);
@@ -38,17 +40,14 @@ document.addEventListener("fieldvisit:status", ({ detail: view }) => {
   }
 });
 
-const ACTION = "Record this visit";
-
 function mark(link, entry, sent) {
-  const card = link.closest("[data-fv-visit-card]");
-  let note = card.querySelector("[data-fv-saved-here]");
-  if (!note) {
+  let note = link.previousElementSibling;
+  if (!note || !("fvSavedHere" in note.dataset)) {
     note = document.createElement("p");
     note.className = "govuk-body-s fv-visit-card__saved";
     link.before(note);
     link.classList.add("govuk-button--secondary");
-    link.firstChild.textContent = "Record another visit";
+    link.firstChild.textContent = AGAIN;
   }
   const state = sent ? "sent to the central record" : describe.itemStatus(entry);
   note.textContent = `You recorded this visit on this tablet at ${timeOfDay(entry.saved_at)}: ${state}.`;
@@ -56,8 +55,8 @@ function mark(link, entry, sent) {
 }
 
 function unmark(link) {
-  const note = link.closest("[data-fv-visit-card]").querySelector("[data-fv-saved-here]");
-  if (note) note.remove();
+  const note = link.previousElementSibling;
+  if (note && "fvSavedHere" in note.dataset) note.remove();
   link.classList.remove("govuk-button--secondary");
   link.firstChild.textContent = ACTION;
 }
